@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "build-config.h"
+#include "util.h"
+
+/* Request names as printed by `sftp-server -Q requests` (OpenSSH 9.x). */
+static const char *const sftp_requests[] = {
+        "open", "close", "read", "write", "lstat", "fstat", "setstat", "fsetstat",
+        "opendir", "readdir", "remove", "mkdir", "rmdir", "realpath", "stat",
+        "rename", "readlink", "symlink", "posix-rename", "statvfs", "fstatvfs",
+        "hardlink", "fsync", "lsetstat", "limits", "expand-path", "copy-data",
+        "home-directory", "get-users-groups-by-id",
+};
+
+static const char *const log_levels[] = {
+        "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3",
+};
+
+bool sftp_request_known(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(sftp_requests); i++)
+                if (streq(name, sftp_requests[i]))
+                        return true;
+        return false;
+}
+
+bool sftp_request_list_valid(const char *list, const char **bad)
+{
+        const char *p = list;
+
+        while (*p) {
+                const char *end = strchrnul(p, ',');
+                char name[64];
+                size_t len = (size_t)(end - p);
+
+                if (len == 0 || len >= sizeof(name)) {
+                        *bad = p;
+                        return false;
+                }
+                memcpy(name, p, len);
+                name[len] = '\0';
+                if (!sftp_request_known(name)) {
+                        *bad = p;
+                        return false;
+                }
+                p = *end ? end + 1 : end;
+        }
+        return true;
+}
+
+const char *access_to_string(enum access a)
+{
+        switch (a) {
+        case ACCESS_READONLY: return "readonly";
+        case ACCESS_UPLOADS: return "uploads";
+        case ACCESS_DROPBOX: return "dropbox";
+        case ACCESS_HOME: return "home";
+        default: return "unset";
+        }
+}
+
+enum access access_from_string(const char *s)
+{
+        if (streq(s, "readonly")) return ACCESS_READONLY;
+        if (streq(s, "uploads")) return ACCESS_UPLOADS;
+        if (streq(s, "dropbox")) return ACCESS_DROPBOX;
+        if (streq(s, "home")) return ACCESS_HOME;
+        return ACCESS_UNSET;
+}
+
+/* A path below home: relative, no "." or ".." components, no empty
+ * components, printable.  "" means home itself where allowed. */
+static bool relpath_valid(const char *p, bool allow_empty)
+{
+        if (!*p)
+                return allow_empty;
+        if (*p == '/' || strlen(p) >= PATH_MAX)
+                return false;
+        for (const char *c = p; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        return false;
+        const char *s = p;
+        while (*s) {
+                const char *e = strchrnul(s, '/');
+                size_t len = (size_t)(e - s);
+                if (len == 0 || (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+                        return false;
+                s = *e ? e + 1 : e;
+        }
+        return true;
+}
+
+static bool abspath_valid(const char *p)
+{
+        return p[0] == '/' && relpath_valid(p + 1, true);
+}
+
+struct parse_state {
+        struct config *c;
+        struct rule *cur;  /* NULL while in [global] */
+        char section[256]; /* last section seen */
+        char err[512];
+        int err_line;
+        bool in_global;
+        /* line reader state: inih reports the line of the first error, but
+         * section headers never reach the handler, so we read lines
+         * ourselves and see every header with its line number. */
+        FILE *file;
+        const char *text;
+        int line;
+};
+
+static void sfree(char **p)
+{
+        free(*p);
+        *p = NULL;
+}
+
+static int fail(struct parse_state *st, const char *fmt, ...) _printf_(2, 3);
+static int fail(struct parse_state *st, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (st->err[0])
+                return 0; /* keep the first error only */
+        st->err_line = st->line;
+        va_start(ap, fmt);
+        vsnprintf(st->err, sizeof(st->err), fmt, ap);
+        va_end(ap);
+        return 0;
+}
+
+static int set_string(struct parse_state *st, char **dst, const char *name, const char *value)
+{
+        if (*dst)
+                return fail(st, "'%s' set twice in [%s]", name, st->section);
+        *dst = strdup(value);
+        if (!*dst)
+                return fail(st, "out of memory");
+        return 1;
+}
+
+/* Section header: [global], [default], [user NAME], [group NAME]. */
+static int begin_section(struct parse_state *st, const char *section)
+{
+        enum rule_kind kind;
+        const char *name = NULL;
+
+        snprintf(st->section, sizeof(st->section), "%s", section);
+        st->cur = NULL;
+        st->in_global = false;
+
+        if (streq(section, "global")) {
+                st->in_global = true;
+                return 1;
+        }
+        if (streq(section, "default"))
+                kind = RULE_DEFAULT;
+        else if (strncmp(section, "user ", 5) == 0)
+                kind = RULE_USER, name = section + 5;
+        else if (strncmp(section, "group ", 6) == 0)
+                kind = RULE_GROUP, name = section + 6;
+        else
+                return fail(st, "unknown section [%s] (expected [global], [default], [user NAME] or [group NAME])",
+                            section);
+
+        if (name) {
+                while (*name == ' ')
+                        name++;
+                if (!*name || strpbrk(name, " :,/\t"))
+                        return fail(st, "invalid name in section [%s]", section);
+        }
+        for (size_t i = 0; i < st->c->n_rules; i++) {
+                struct rule *r = &st->c->rules[i];
+                if (r->kind == kind && ((!r->name && !name) || (r->name && name && streq(r->name, name))))
+                        return fail(st, "section [%s] appears twice (first at line %d)", section, r->line);
+        }
+
+        struct rule *n = reallocarray(st->c->rules, st->c->n_rules + 1, sizeof(*n));
+        if (!n)
+                return fail(st, "out of memory");
+        st->c->rules = n;
+        st->cur = &n[st->c->n_rules++];
+        *st->cur = (struct rule){ .kind = kind, .s.umask = -1 };
+        if (name && !(st->cur->name = strdup(name)))
+                return fail(st, "out of memory");
+        return 1;
+}
+
+static int handle_global(struct parse_state *st, const char *name, const char *value)
+{
+        struct config *c = st->c;
+
+        if (streq(name, "sftp_server")) {
+                if (!abspath_valid(value))
+                        return fail(st, "sftp_server must be an absolute path, got '%s'", value);
+                return set_string(st, &c->sftp_server, name, value);
+        }
+        if (streq(name, "home_base")) {
+                if (!abspath_valid(value) || streq(value, "/"))
+                        return fail(st, "home_base must be an absolute directory path other than /, got '%s'", value);
+                return set_string(st, &c->home_base, name, value);
+        }
+        return fail(st, "unknown key '%s' in [global]", name);
+}
+
+static int handle_rule_key(struct parse_state *st, const char *name, const char *value)
+{
+        struct settings *s = &st->cur->s;
+        const char *bad;
+
+        if (streq(name, "access")) {
+                if (s->access != ACCESS_UNSET)
+                        return fail(st, "'access' set twice in [%s]", st->section);
+                s->access = access_from_string(value);
+                if (s->access == ACCESS_UNSET)
+                        return fail(st, "access must be one of readonly, uploads, dropbox, home; got '%s'", value);
+                return 1;
+        }
+        if (streq(name, "uploads")) {
+                if (!relpath_valid(value, false))
+                        return fail(st, "uploads must be a relative path below the home without '..', got '%s'",
+                                    value);
+                return set_string(st, &s->uploads, name, value);
+        }
+        if (streq(name, "start_dir")) {
+                if (!relpath_valid(value, true))
+                        return fail(st, "start_dir must be a relative path below the home without '..', got '%s'",
+                                    value);
+                return set_string(st, &s->start_dir, name, value);
+        }
+        if (streq(name, "umask")) {
+                char *end;
+                long v;
+
+                if (s->umask != -1)
+                        return fail(st, "'umask' set twice in [%s]", st->section);
+                errno = 0;
+                v = strtol(value, &end, 8);
+                if (errno || !*value || *end || v < 0 || v > 0777)
+                        return fail(st, "umask must be an octal number from 000 to 777, got '%s'", value);
+                s->umask = (int)v;
+                return 1;
+        }
+        if (streq(name, "allow_requests") || streq(name, "deny_requests")) {
+                if (!sftp_request_list_valid(value, &bad))
+                        return fail(st, "%s: unknown sftp request at '%s' (see sftp-server -Q requests)", name,
+                                    bad);
+                return set_string(st, streq(name, "allow_requests") ? &s->allow_requests : &s->deny_requests,
+                                  name, value);
+        }
+        if (streq(name, "log_level")) {
+                for (size_t i = 0; i < ELEMENTSOF(log_levels); i++)
+                        if (streq(value, log_levels[i]))
+                                return set_string(st, &s->log_level, name, value);
+                return fail(st, "log_level must be one of QUIET FATAL ERROR INFO VERBOSE DEBUG DEBUG1-3, got '%s'",
+                            value);
+        }
+        return fail(st, "unknown key '%s' in [%s]", name, st->section);
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+        struct parse_state *st = user;
+
+        if (st->err[0])
+                return 0;
+        if (!*section)
+                return fail(st, "key '%s' outside any section", name);
+        if (st->in_global)
+                return handle_global(st, name, value);
+        if (!st->cur)
+                return 0; /* the section header already failed */
+        return handle_rule_key(st, name, value);
+}
+
+/* Return the next line to inih; a "[section]" line starts a section here,
+ * so that sections without keys still count and errors carry its line. */
+static char *reader(char *buf, int size, void *stream)
+{
+        struct parse_state *st = stream;
+        char *line;
+
+        if (st->file) {
+                line = fgets(buf, size, st->file);
+        } else {
+                size_t n = strcspn(st->text, "\n");
+                if (!*st->text)
+                        return NULL;
+                if (st->text[n] == '\n')
+                        n++;
+                if (n >= (size_t)size)
+                        n = (size_t)size - 1;
+                memcpy(buf, st->text, n);
+                buf[n] = '\0';
+                st->text += n;
+                line = buf;
+        }
+        if (!line)
+                return NULL;
+        st->line++;
+
+        const char *p = line + strspn(line, " \t");
+        size_t len = strcspn(p, "\r\n");
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                len--;
+        if (*p == '[' && len >= 2 && p[len - 1] == ']' && !st->err[0]) {
+                char sec[sizeof(st->section)];
+                snprintf(sec, sizeof(sec), "%.*s", (int)(len - 2), p + 1);
+                begin_section(st, sec);
+        }
+        return line;
+}
+
+static int parse(struct parse_state *st, const char *filename, char *err, size_t errlen)
+{
+        int r;
+
+        /* sshd_config-like strictness: no continuation lines (an indented
+         * key must not silently join the previous value), comments with
+         * '#' or ';'. */
+        ini_allow_multiline = false;
+        ini_allow_inline_comments = true;
+        ini_inline_comment_prefixes = (char *)";#";
+        ini_stop_on_first_error = true;
+
+        r = ini_parse_stream(reader, st, handler, st);
+        if (r == -2) {
+                snprintf(err, errlen, "%s: out of memory", filename);
+                return -1;
+        }
+        if (r != 0 || st->err[0]) {
+                snprintf(err, errlen, "%s:%d: %s", filename, st->err[0] ? st->err_line : r,
+                         st->err[0] ? st->err : "syntax error");
+                return -1;
+        }
+        if (!st->c->sftp_server && !(st->c->sftp_server = strdup(SFTPJAIL_DEFAULT_SFTP_SERVER))) {
+                snprintf(err, errlen, "%s: out of memory", filename);
+                return -1;
+        }
+        return 0;
+}
+
+int config_parse_string(const char *text, const char *filename, struct config *c, char *err, size_t errlen)
+{
+        struct parse_state st = { .c = c, .text = text };
+
+        *c = (struct config){ 0 };
+        return parse(&st, filename, err, errlen);
+}
+
+int config_parse_file(FILE *f, const char *filename, struct config *c, char *err, size_t errlen)
+{
+        struct parse_state st = { .c = c, .file = f };
+
+        *c = (struct config){ 0 };
+        return parse(&st, filename, err, errlen);
+}
+
+static bool trusted_stat(const struct stat *st)
+{
+        return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int config_open_trusted(const char *path, char *err, size_t errlen)
+{
+        _cleanup_close_ int dir = -1;
+        struct stat st;
+        char buf[PATH_MAX];
+        char *s, *slash;
+
+        if (path[0] != '/' || strlen(path) >= sizeof(buf)) {
+                snprintf(err, errlen, "%s: configuration path must be absolute", path);
+                return -1;
+        }
+        /* Walk from / without following symlinks, so that every directory
+         * we trust is one we checked. */
+        dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0 || fstat(dir, &st) < 0 || !trusted_stat(&st)) {
+                snprintf(err, errlen, "/: not owned by root or writable by others");
+                return -1;
+        }
+        strcpy(buf, path + 1);
+        for (s = buf; (slash = strchr(s, '/')); s = slash + 1) {
+                *slash = '\0';
+                int next = openat(dir, s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0) {
+                        snprintf(err, errlen, "%s: cannot open directory '%s': %s", path, s, strerror(errno));
+                        return -1;
+                }
+                close(dir);
+                dir = next;
+                if (fstat(dir, &st) < 0 || !trusted_stat(&st)) {
+                        snprintf(err, errlen, "%s: directory '%s' must be owned by root and not group/world-writable",
+                                 path, s);
+                        return -1;
+                }
+        }
+        int fd = openat(dir, s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                snprintf(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
+                return -1;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                snprintf(err, errlen, "%s: not a regular file", path);
+                close(fd);
+                return -1;
+        }
+        if (!trusted_stat(&st)) {
+                snprintf(err, errlen, "%s: must be owned by root and not group/world-writable (mode %04o, uid %u)",
+                         path, st.st_mode & 07777, st.st_uid);
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+int config_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+        int fd = config_open_trusted(path, err, errlen);
+        FILE *f;
+        int r;
+
+        *c = (struct config){ 0 };
+        if (fd < 0)
+                return -1;
+        f = fdopen(fd, "re");
+        if (!f) {
+                close(fd);
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+                return -1;
+        }
+        r = config_parse_file(f, path, c, err, errlen);
+        fclose(f);
+        return r;
+}
+
+static void settings_free(struct settings *s)
+{
+        sfree(&s->uploads);
+        sfree(&s->start_dir);
+        sfree(&s->allow_requests);
+        sfree(&s->deny_requests);
+        sfree(&s->log_level);
+}
+
+void config_free(struct config *c)
+{
+        for (size_t i = 0; i < c->n_rules; i++) {
+                free(c->rules[i].name);
+                settings_free(&c->rules[i].s);
+        }
+        free(c->rules);
+        free(c->sftp_server);
+        free(c->home_base);
+        *c = (struct config){ 0 };
+}

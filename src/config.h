@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sftpjail.conf: parsing only, no policy decisions and no side effects
+ * beyond reading the file (see sftpjail.conf(5)). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum access {
+        ACCESS_UNSET = 0,
+        ACCESS_READONLY, /* whole home read-only, sftp-server -R */
+        ACCESS_UPLOADS,  /* home read-only, uploads directory writable */
+        ACCESS_DROPBOX,  /* uploads writable but nothing can be read back */
+        ACCESS_HOME,     /* whole home writable */
+};
+
+enum rule_kind { RULE_DEFAULT, RULE_GROUP, RULE_USER };
+
+/* Settings a rule may carry; NULL / -1 / ACCESS_UNSET mean "not set here". */
+struct settings {
+        enum access access;
+        char *uploads;        /* path relative to home */
+        char *start_dir;      /* path relative to home, "" = home itself */
+        int umask;            /* -1 = unset */
+        char *allow_requests; /* comma separated sftp-server request names */
+        char *deny_requests;
+        char *log_level;      /* sftp-server -l */
+};
+
+struct rule {
+        enum rule_kind kind;
+        char *name; /* user or group name; NULL for [default] */
+        int line;   /* line of the section header */
+        struct settings s;
+};
+
+struct config {
+        char *sftp_server;  /* absolute path of OpenSSH sftp-server */
+        char *home_base;    /* if set, every home must be below it */
+        struct rule *rules;
+        size_t n_rules;
+};
+
+/* Parse configuration text.  On error returns -1 and writes
+ * "<file>:<line>: <what>" into err. */
+int config_parse_string(const char *text, const char *filename, struct config *c,
+                        char *err, size_t errlen);
+int config_parse_file(FILE *f, const char *filename, struct config *c, char *err, size_t errlen);
+
+/* Open the configuration and refuse it unless the file and every directory
+ * above it are root-owned and writable by nobody but root.  Returns an
+ * O_RDONLY fd or -1 with err filled. */
+int config_open_trusted(const char *path, char *err, size_t errlen);
+
+/* config_open_trusted() + config_parse_file(). */
+int config_load(const char *path, struct config *c, char *err, size_t errlen);
+
+void config_free(struct config *c);
+
+const char *access_to_string(enum access a);
+enum access access_from_string(const char *s);
+
+/* Is name a request name that sftp-server's -P/-p accepts? */
+bool sftp_request_known(const char *name);
+/* Validate a comma-separated request list.  On error, *bad points to the
+ * offending entry's start inside list. */
+bool sftp_request_list_valid(const char *list, const char **bad);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static void apply(struct policy *p, const struct rule *r)
+{
+        const struct settings *s = &r->s;
+
+        if (s->access != ACCESS_UNSET)
+                p->access = s->access;
+        if (s->uploads)
+                p->uploads = s->uploads;
+        if (s->start_dir)
+                p->start_dir = s->start_dir;
+        if (s->umask >= 0)
+                p->umask = s->umask;
+        if (s->allow_requests)
+                p->allow_requests = s->allow_requests;
+        if (s->deny_requests)
+                p->deny_requests = s->deny_requests;
+        if (s->log_level)
+                p->log_level = s->log_level;
+        if (p->n_matched < POLICY_MAX_MATCHES)
+                p->matched[p->n_matched++] = r;
+}
+
+static bool in_groups(const struct identity *id, const char *name)
+{
+        for (size_t i = 0; i < id->n_groups; i++)
+                if (streq(id->groups[i], name))
+                        return true;
+        return false;
+}
+
+/* Precedence, weakest first: [default], then every matching [group] in file
+ * order, then [user].  A later rule overrides the keys it sets. */
+int policy_resolve(const struct config *c, const struct identity *id, struct policy *p)
+{
+        bool named = false;
+
+        *p = (struct policy){
+                .access = ACCESS_UPLOADS,
+                .uploads = "uploads",
+                .start_dir = NULL,
+                .umask = 022,
+                .log_level = "INFO",
+        };
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].kind == RULE_DEFAULT)
+                        apply(p, &c->rules[i]);
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].kind == RULE_GROUP && in_groups(id, c->rules[i].name)) {
+                        apply(p, &c->rules[i]);
+                        named = true;
+                }
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].kind == RULE_USER && streq(c->rules[i].name, id->name)) {
+                        apply(p, &c->rules[i]);
+                        named = true;
+                }
+        if (p->access == ACCESS_READONLY || p->access == ACCESS_HOME)
+                p->uploads = NULL;
+        /* A drop box starts where files can be put, unless a rule says. */
+        if (!p->start_dir)
+                p->start_dir = p->access == ACCESS_DROPBOX ? p->uploads : "";
+        return named ? 0 : -1;
+}
+
+const char *policy_implicit_deny(enum access a)
+{
+        if (a == ACCESS_DROPBOX)
+                return "read,readdir,readlink,remove,rmdir,hardlink,symlink,copy-data";
+        return NULL;
+}
+
+int policy_sftp_argv(const struct config *c, const struct identity *id, const struct policy *p,
+                     const char *argv[POLICY_ARGV_MAX], char *buf, size_t buflen)
+{
+        size_t n = 0, used = 0;
+        const char *implicit = policy_implicit_deny(p->access);
+
+/* Copy a formatted string into buf and return a pointer to it. */
+#define PUSH_FMT(...)                                                            \
+        do {                                                                     \
+                int _l = snprintf(buf + used, buflen - used, __VA_ARGS__);       \
+                if (_l < 0 || (size_t)_l >= buflen - used)                       \
+                        return -1;                                               \
+                argv[n++] = buf + used;                                          \
+                used += (size_t)_l + 1;                                          \
+        } while (0)
+
+        argv[n++] = c->sftp_server;
+        argv[n++] = "-e"; /* log to stderr: the supervisor forwards it */
+        argv[n++] = "-l";
+        argv[n++] = p->log_level;
+        argv[n++] = "-d";
+        if (*p->start_dir)
+                PUSH_FMT("%s/%s", id->home, p->start_dir);
+        else
+                argv[n++] = id->home;
+        argv[n++] = "-u";
+        PUSH_FMT("%03o", (unsigned)p->umask);
+        if (p->access == ACCESS_READONLY)
+                argv[n++] = "-R";
+        if (p->allow_requests) {
+                argv[n++] = "-p";
+                argv[n++] = p->allow_requests;
+        }
+        if (p->deny_requests && implicit) {
+                argv[n++] = "-P";
+                PUSH_FMT("%s,%s", implicit, p->deny_requests);
+        } else if (p->deny_requests || implicit) {
+                argv[n++] = "-P";
+                argv[n++] = p->deny_requests ? p->deny_requests : implicit;
+        }
+        argv[n] = NULL;
+#undef PUSH_FMT
+        return 0;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "seccomp-filter.h"
+
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+
+void seccomp_load_filter(void)
+{
+        struct sock_fprog prog = {
+                .len = sftpjail_filter_len,
+                .filter = (struct sock_filter *)sftpjail_filter,
+        };
+
+        /* no_new_privs is set by the caller; without it the kernel would
+         * refuse an unprivileged filter anyway.  FLAG_LOG: every refused or
+         * killed syscall goes to the audit log with its number. */
+        if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+                die("no_new_privs is not set");
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
+                die_errno("loading the seccomp filter");
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sftpjail: the per-login launcher.
+ *
+ * sshd runs this as the logged-in user; it holds the file capabilities in
+ * caps.h and nothing else.  The privileged part is linear:
+ *
+ *   sanitize fds and environment -> who is calling, what was asked
+ *   -> trusted config -> policy -> open and clone every source by fd
+ *   -> clone(2) into new mount/pid/net/ipc/uts/cgroup namespaces
+ *
+ *   child (pid 1 of the jail): build the tree, pivot_root, setsid, drop
+ *   every capability, no_new_privs, seccomp, execve(sftp-server)
+ *   parent: drop every capability, supervise (supervisor.c)
+ *
+ * Any failure refuses the login through die(); there is no path that runs
+ * sftp-server outside a complete jail. */
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "caps.h"
+#include "config.h"
+#include "log.h"
+#include "mounts.h"
+#include "policy.h"
+#include "request.h"
+#include "seccomp-filter.h"
+#include "supervisor.h"
+
+#define JAIL_NAMESPACES \
+        (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* Everything the launcher keeps from its environment, copied before the
+ * environment is cleared. */
+struct invocation {
+        char *original_command; /* SSH_ORIGINAL_COMMAND, or NULL */
+        char client[128];       /* from SSH_CONNECTION, validated */
+};
+
+/* fds 0-2 must be open (else our own files could land on them and be
+ * served as the SFTP stream); nothing above 2 may leak in. */
+static void sanitize_fds(void)
+{
+        for (int fd = 0; fd <= 2; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+                        _exit(SFTPJAIL_EXIT_REFUSED);
+        if (close_range(3, ~0U, 0) < 0)
+                for (int fd = 3; fd < 1024; fd++)
+                        close(fd);
+}
+
+static void take_environment(struct invocation *inv)
+{
+        const char *orig = getenv("SSH_ORIGINAL_COMMAND");
+        const char *conn = getenv("SSH_CONNECTION");
+
+        inv->original_command = orig ? strdup(orig) : NULL;
+        snprintf(inv->client, sizeof(inv->client), "local");
+        if (conn) {
+                /* "client-addr client-port server-addr server-port" */
+                char addr[64];
+                unsigned port;
+                if (sscanf(conn, "%63[0-9a-fA-F.:] %u", addr, &port) == 2)
+                        snprintf(inv->client, sizeof(inv->client), "%s:%u", addr, port);
+        }
+        /* Nothing from the caller's environment reaches sftp-server or
+         * influences us past this point (LD_*, locale, TZ, ...). */
+        if (clearenv() != 0)
+                die("clearenv");
+}
+
+/* Names end up in the jail's passwd/group files: no separators. */
+static bool name_ok(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s == ':' || (unsigned char)*s < 0x20 || *s == 0x7f)
+                        return false;
+        return true;
+}
+
+static void lookup_identity(struct identity *id)
+{
+        struct passwd *pw;
+        gid_t gids[POLICY_MAX_GROUPS];
+        int n;
+
+        /* The kernel's ids, not a name from the environment. */
+        errno = 0;
+        pw = getpwuid(getuid());
+        if (!pw)
+                die("no passwd entry for uid %u", getuid());
+        if (!name_ok(pw->pw_name) || !name_ok(pw->pw_dir))
+                die("user name or home of uid %u contains unsupported characters", getuid());
+        id->name = strdup(pw->pw_name);
+        id->home = strdup(pw->pw_dir);
+        id->uid = getuid();
+        id->gid = getgid();
+        if (!id->name || !id->home)
+                die("out of memory");
+        log_set_context(id->name, NULL);
+
+        /* Groups as sshd set them for this login (initgroups): the same set
+         * sshd's Match Group saw. */
+        n = getgroups(POLICY_MAX_GROUPS - 1, gids);
+        if (n < 0)
+                die_errno("getgroups");
+        gids[n++] = id->gid;
+        id->n_groups = 0;
+        for (int i = 0; i < n; i++) {
+                struct group *gr = getgrgid(gids[i]);
+                bool dup = false;
+                if (!gr || !name_ok(gr->gr_name))
+                        continue;
+                for (size_t k = 0; k < id->n_groups; k++)
+                        dup = dup || streq(id->groups[k], gr->gr_name);
+                if (!dup && !(id->groups[id->n_groups++] = strdup(gr->gr_name)))
+                        die("out of memory");
+        }
+}
+
+/* The jail's /etc/passwd and /etc/group: root and this user only. */
+static void jail_etc(const struct identity *id, char *passwd, size_t plen, char *group, size_t glen)
+{
+        size_t used;
+        struct group *primary = getgrgid(id->gid);
+
+        snprintf(passwd, plen, "root:x:0:0:root:/root:/usr/sbin/nologin\n%s:x:%u:%u::%s:/usr/sbin/nologin\n",
+                 id->name, id->uid, id->gid, id->home);
+        used = (size_t)snprintf(group, glen, "root:x:0:\n");
+        if (primary && name_ok(primary->gr_name) && id->gid != 0)
+                snprintf(group + used, glen - used, "%s:x:%u:\n", primary->gr_name, id->gid);
+}
+
+static void new_session_id(char out[17])
+{
+        unsigned char r[8];
+
+        if (getrandom(r, sizeof(r), 0) != sizeof(r))
+                die_errno("getrandom");
+        for (size_t i = 0; i < sizeof(r); i++)
+                snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+struct child_args {
+        struct jail *jail;
+        const char *passwd, *group;
+        const char **argv;
+        char **envp;
+        int status_w, log_w, alive_r;
+};
+
+/* pid 1 of the jail.  Order matters and follows the sandboxes that came
+ * before us (bubblewrap, minijail): mounts while privileged, then the
+ * session and limits, then drop everything we hold, and seccomp last,
+ * because it would forbid the steps before it. */
+static _noreturn_ void jail_child(struct child_args *a)
+{
+        sigset_t none;
+        struct rlimit no_core = { 0, 0 };
+        struct pollfd alive = { .fd = a->alive_r, .events = POLLIN };
+
+        log_set_die_fd(a->status_w);
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                die_errno("sigprocmask");
+        if (dup2(a->log_w, STDERR_FILENO) < 0)
+                die_errno("dup2");
+        close(a->log_w);
+
+        jail_build(a->jail, a->passwd, a->group);
+
+        if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
+                die_errno("setsid");
+        if (sethostname("sftpjail", 8) < 0)
+                die_errno("sethostname");
+        if (setrlimit(RLIMIT_CORE, &no_core) < 0)
+                die_errno("setrlimit");
+
+        caps_drop_all();
+
+        /* After the last credential change, so it is not reset; then make
+         * sure the supervisor did not die before it took effect. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                die_errno("PR_SET_PDEATHSIG");
+        if (poll(&alive, 1, 0) != 0)
+                die("the supervisor went away");
+        close(a->alive_r);
+
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                die_errno("PR_SET_NO_NEW_PRIVS");
+        seccomp_load_filter();
+        execve(a->argv[0], (char *const *)a->argv, a->envp);
+        die_errno("exec %s", a->argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+        struct invocation inv;
+        struct identity id = { 0 };
+        struct config cfg;
+        struct policy pol;
+        struct jail jail;
+        struct session sess = { 0 };
+        char err[1024], session_id[17], passwd[2048], group[1024], argbuf[2048];
+        char env_home[PATH_MAX + 8], env_user[300], env_logname[300];
+        const char *sargv[POLICY_ARGV_MAX];
+        char *envp[5];
+        int status_pipe[2], log_pipe[2], alive_pipe[2];
+        enum request_kind req;
+        sigset_t mask;
+        pid_t pid;
+
+        sanitize_fds();
+        take_environment(&inv);
+        log_open();
+        new_session_id(session_id);
+        log_set_context("?", session_id);
+        lookup_identity(&id);
+        log_set_context(id.name, session_id);
+
+        req = request_classify(argc, argv, inv.original_command);
+        if (req != REQUEST_SFTP) {
+                log_msg(LOG_NOTICE, "refused %s request from %s", req == REQUEST_SHELL ? "shell" : "command",
+                        inv.client);
+                die("%s", request_refusal(req));
+        }
+
+        caps_check_launcher();
+
+        if (config_load(SFTPJAIL_CONFIG_FILE, &cfg, err, sizeof(err)) < 0)
+                die("configuration error: %s", err);
+        if (policy_resolve(&cfg, &id, &pol) < 0)
+                die("no rule in %s allows user %s", SFTPJAIL_CONFIG_FILE, id.name);
+        if (policy_sftp_argv(&cfg, &id, &pol, sargv, argbuf, sizeof(argbuf)) < 0)
+                die("sftp-server command line too long");
+        jail_etc(&id, passwd, sizeof(passwd), group, sizeof(group));
+        snprintf(env_home, sizeof(env_home), "HOME=%s", id.home);
+        snprintf(env_user, sizeof(env_user), "USER=%s", id.name);
+        snprintf(env_logname, sizeof(env_logname), "LOGNAME=%s", id.name);
+        envp[0] = env_home;
+        envp[1] = env_user;
+        envp[2] = env_logname;
+        envp[3] = (char *)"PATH=/usr/bin:/bin";
+        envp[4] = NULL;
+
+        jail_prepare(&jail, &cfg, &id, &pol);
+
+        if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
+            pipe2(alive_pipe, O_CLOEXEC) < 0)
+                die_errno("pipe");
+
+        /* Block the signals the supervisor takes through a signalfd before
+         * the child exists, so none is lost; the child unblocks them. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGPIPE);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                die_errno("sigprocmask");
+
+        /* A raw clone acts like fork() with namespaces: the parent stays in
+         * the host's namespaces (for syslog) and the child is pid 1 of the
+         * new pid namespace, so the jail ends when sftp-server does. */
+        pid = (pid_t)syscall(SYS_clone, JAIL_NAMESPACES | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid < 0)
+                die_errno("creating namespaces");
+        if (pid == 0) {
+                close(status_pipe[0]);
+                close(log_pipe[0]);
+                close(alive_pipe[1]);
+                struct child_args a = {
+                        .jail = &jail, .passwd = passwd, .group = group, .argv = sargv, .envp = envp,
+                        .status_w = status_pipe[1], .log_w = log_pipe[1], .alive_r = alive_pipe[0],
+                };
+                jail_child(&a);
+        }
+
+        /* Supervisor: give up everything before touching any more input. */
+        close(status_pipe[1]);
+        close(log_pipe[1]);
+        close(alive_pipe[0]);
+        caps_drop_all();
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                die_errno("PR_SET_NO_NEW_PRIVS");
+        for (size_t i = 0; i < jail.n_files; i++)
+                close(jail.files[i].tree);
+        closep(&jail.home_tree);
+        closep(&jail.uploads_tree);
+        /* sftp-server alone holds the channel: when it exits, sshd sees
+         * EOF at once. */
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+                die_errno("/dev/null");
+        close(devnull);
+
+        sess.user = id.name;
+        sess.id = session_id;
+        sess.client = inv.client;
+        sess.child = pid;
+        sess.status_fd = status_pipe[0];
+        sess.log_fd = log_pipe[0];
+        int code = supervise(&sess);
+        close(alive_pipe[1]);
+        config_free(&cfg);
+        return code;
+}

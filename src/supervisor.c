@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "supervisor.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "log.h"
+
+int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
+{
+        /* sftp-server (INFO): close "PATH" bytes read R written W.
+         * PATH may itself contain that text, so parse from the end. */
+        const char *p = strstr(line, "close \"");
+        const char *tail;
+        unsigned long long r, w;
+        int end = 0;
+
+        if (!p)
+                return 0;
+        tail = strrchr(p, '"');
+        if (!tail || tail == p + 6)
+                return 0;
+        if (sscanf(tail, "\" bytes read %llu written %llu%n", &r, &w, &end) != 2)
+                return 0;
+        *rd = r;
+        *wr = w;
+        return 1;
+}
+
+static double elapsed(const struct timespec *since)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Forward complete lines from buf; keep a partial line for next time. */
+static void forward_lines(struct session *s, char *buf, size_t *len, bool flush)
+{
+        char *start = buf, *nl;
+
+        while ((nl = memchr(start, '\n', *len - (size_t)(start - buf))) || (flush && start < buf + *len)) {
+                size_t l = nl ? (size_t)(nl - start) : *len - (size_t)(start - buf);
+                char line[4096];
+                uint64_t r, w;
+
+                if (l >= sizeof(line))
+                        l = sizeof(line) - 1;
+                memcpy(line, start, l);
+                line[l] = '\0';
+                if (l && line[l - 1] == '\r')
+                        line[--l] = '\0';
+                if (l) {
+                        log_msg(LOG_INFO, "%s", line);
+                        if (supervisor_parse_close(line, &r, &w)) {
+                                s->bytes_read += r;
+                                s->bytes_written += w;
+                                s->files_opened++;
+                        }
+                }
+                start = nl ? nl + 1 : buf + *len;
+        }
+        *len -= (size_t)(start - buf);
+        memmove(buf, start, *len);
+        /* A line longer than the buffer is forwarded in pieces. */
+        if (*len == 4096)
+                forward_lines(s, buf, len, true);
+}
+
+int supervise(struct session *s)
+{
+        sigset_t mask;
+        struct timespec start;
+        char errmsg[1024] = "", logbuf[4096];
+        size_t errlen = 0, loglen = 0;
+        bool started = false, child_done = false, killed = false;
+        int status = 0, sfd;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGPIPE);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sfd < 0)
+                die_errno("signalfd");
+
+        while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
+                struct pollfd p[3] = {
+                        { .fd = sfd, .events = POLLIN },
+                        { .fd = s->status_fd, .events = POLLIN },
+                        { .fd = s->log_fd, .events = POLLIN },
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        die_errno("poll");
+                }
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD &&
+                            si.ssi_signo != SIGPIPE && !killed) {
+                                /* pid 1 of a pid namespace only takes
+                                 * SIGKILL from outside: use it. */
+                                log_msg(LOG_INFO, "ending session on %s", strsignal((int)si.ssi_signo));
+                                kill(s->child, SIGKILL);
+                                killed = true;
+                        }
+                        if (!child_done && waitpid(s->child, &status, WNOHANG) == s->child)
+                                child_done = true;
+                }
+                if (p[1].revents & (POLLIN | POLLHUP)) {
+                        ssize_t n = read(s->status_fd, errmsg + errlen, sizeof(errmsg) - 1 - errlen);
+                        if (n > 0) {
+                                errlen += (size_t)n;
+                        } else {
+                                /* EOF: the exec closed it (O_CLOEXEC), or
+                                 * the child died.  waitpid tells which. */
+                                close(s->status_fd);
+                                s->status_fd = -1;
+                                if (!errlen) {
+                                        started = true;
+                                        log_msg(LOG_INFO, "session start client=%s", s->client);
+                                }
+                        }
+                }
+                if (p[2].revents & (POLLIN | POLLHUP)) {
+                        ssize_t n = read(s->log_fd, logbuf + loglen, sizeof(logbuf) - loglen);
+                        if (n > 0) {
+                                loglen += (size_t)n;
+                                forward_lines(s, logbuf, &loglen, false);
+                        } else {
+                                forward_lines(s, logbuf, &loglen, true);
+                                close(s->log_fd);
+                                s->log_fd = -1;
+                        }
+                }
+        }
+
+        if (errlen) {
+                errmsg[errlen] = '\0';
+                die("%s", errmsg);
+        }
+
+        int code;
+        char how[64];
+        if (WIFEXITED(status)) {
+                code = WEXITSTATUS(status);
+                snprintf(how, sizeof(how), "exit=%d", code);
+        } else {
+                int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+                code = 128 + sig;
+                snprintf(how, sizeof(how), "signal=%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                         sig == SIGSYS ? " (killed by the seccomp filter)" : "");
+        }
+        if (!started) {
+                log_msg(LOG_ERR, "refused: the jail ended before sftp-server started (%s)", how);
+                dprintf(STDERR_FILENO, "sftpjail: login refused: the jail could not be started\n");
+                return SFTPJAIL_EXIT_REFUSED;
+        }
+        log_msg(LOG_INFO,
+                "session end %s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64,
+                how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written);
+        return code;
+}
