@@ -1,0 +1,197 @@
+# shellcheck shell=bash
+# Shared harness for the integration tests: a real sshd on 127.0.0.1 with
+# its own config, port and host key, real users, the real OpenSSH clients,
+# and a syslog listener.  TAP output.
+#
+# The tests run as root.  Everything lives under $TESTROOT, whose path the
+# test build of the launcher has compiled in (-Dconfdir=$TESTROOT/etc).
+
+set -u
+TESTROOT=/var/lib/sftpjail-test
+BUILD=${SFTPJAIL_BUILD:?set SFTPJAIL_BUILD to the meson build directory}
+SRCDIR=${SFTPJAIL_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LAUNCHER=$TESTROOT/bin/sftpjail
+CONF=$TESTROOT/etc/sftpjail.conf
+KEYS=$TESTROOT/keys
+CLIENT_KEY=$TESTROOT/client/id_ed25519
+SYSLOG=$TESTROOT/syslog.txt
+PY=/usr/bin/python3
+SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
+
+_tap_n=0
+_tap_failed=0
+_cleanups=()
+
+# ---- TAP ----
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+diag() { echo "# $*"; }
+# check "description" command...: ok if the command succeeds.
+# The command's stdout goes to stderr: it must not mix with TAP.
+check() { local d=$1; shift; if "$@" >&2; then ok "$d"; else not_ok "$d"; fi; }
+# check_not "description" command...: ok if the command fails.
+check_not() { local d=$1; shift; if "$@" >&2; then not_ok "$d"; else ok "$d"; fi; }
+done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+on_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+        local i
+        for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+}
+trap _run_cleanups EXIT
+
+[ "$(id -u)" = 0 ] || bail "the integration tests run as root"
+
+# ---- one-time setup shared by all tests (idempotent) ----
+setup_testroot() {
+        install -d -m 0755 -o root -g root "$TESTROOT" "$TESTROOT/bin" "$TESTROOT/etc" "$KEYS" \
+                "$TESTROOT/home" "$TESTROOT/client" "$TESTROOT/sshd"
+        # A copy outside the build tree: the build tree may sit below a
+        # 0700 directory the test users cannot traverse.
+        install -m 0755 "$BUILD/src/sftpjail" "$LAUNCHER.new"
+        setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$LAUNCHER.new" || bail "setcap failed"
+        mv -f "$LAUNCHER.new" "$LAUNCHER"
+        [ -f "$CLIENT_KEY" ] || ssh-keygen -q -t ed25519 -N '' -f "$CLIENT_KEY"
+        [ -f "$TESTROOT/sshd/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$TESTROOT/sshd/host_ed25519"
+        getent group sftpjail-test >/dev/null || groupadd -r sftpjail-test
+        mkdir -p /run/sshd
+}
+
+# make_user NAME [SHELL]: a jailed user with home $TESTROOT/home/NAME
+# (root:NAME 0750), uploads/ (NAME 0750), and the client key authorised.
+make_user() {
+        local name=$1 shell=${2:-$LAUNCHER} home=$TESTROOT/home/$1
+        if ! id "$name" >/dev/null 2>&1; then
+                useradd -M -d "$home" -s "$shell" -G sftpjail-test "$name" || bail "useradd $name"
+        else
+                usermod -d "$home" -s "$shell" -G sftpjail-test "$name"
+        fi
+        # A usable password hash is not needed: keys only.  But the account
+        # must not be locked ('!'), or sshd refuses even key logins.
+        usermod -p '*' "$name"
+        install -d -m 0750 -o root -g "$name" "$home"
+        install -d -m 0750 -o "$name" -g "$name" "$home/uploads"
+        install -m 0644 -o root -g root "$CLIENT_KEY.pub" "$KEYS/$name"
+}
+
+# write_config: stdin becomes the launcher's configuration (root 0644).
+write_config() {
+        cat >"$CONF.tmp" && chmod 0644 "$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
+}
+
+# ---- syslog ----
+# The launcher logs through syslog(3) to /dev/log.  We run in a private
+# mount namespace (see enter_private_ns) and put our own listener there.
+start_syslog() {
+        : >"$SYSLOG"
+        local sock=$TESTROOT/log.sock target=/dev/log
+        if [ -e /dev/log ] || [ -L /dev/log ]; then
+                "$PY" "$SRCDIR/tests/helpers/syslog-listener.py" "$sock" "$SYSLOG" >"$TESTROOT/syslog.ready" &
+                _syslog_pid=$!
+                _wait_file_line "$TESTROOT/syslog.ready"
+                mount --bind "$sock" /dev/log || bail "cannot bind our syslog socket over /dev/log"
+                on_exit "umount /dev/log"
+        else
+                "$PY" "$SRCDIR/tests/helpers/syslog-listener.py" "$target" "$SYSLOG" >"$TESTROOT/syslog.ready" &
+                _syslog_pid=$!
+                _wait_file_line "$TESTROOT/syslog.ready"
+                on_exit "rm -f /dev/log"
+        fi
+        on_exit "kill $_syslog_pid"
+}
+
+_wait_file_line() {
+        local i
+        for i in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+        bail "timeout waiting for $1"
+}
+
+# wait_log PATTERN [SECONDS]: wait until the syslog has a line matching.
+wait_log() {
+        local i n=$(( ${2:-5} * 20 ))
+        for ((i = 0; i < n; i++)); do grep -qE -- "$1" "$SYSLOG" && return 0; sleep 0.05; done
+        return 1
+}
+
+# Re-run the calling script in a private mount namespace, so /dev/log can
+# be replaced for it alone and nothing it mounts can reach the host.
+enter_private_ns() {
+        if [ -z "${SFTPJAIL_TEST_NS:-}" ]; then
+                export SFTPJAIL_TEST_NS=1
+                exec unshare -m --propagation private -- "$BASH" "$0" "$@"
+        fi
+}
+
+# ---- sshd ----
+free_port() {
+        "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_sshd [extra sshd_config lines on stdin]
+start_sshd() {
+        local extra
+        extra=$(cat)
+        PORT=$(free_port)
+        cat >"$TESTROOT/sshd/sshd_config" <<CFG
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $TESTROOT/sshd/host_ed25519
+PidFile $TESTROOT/sshd/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $KEYS/%u
+StrictModes yes
+LogLevel VERBOSE
+Subsystem sftp $SFTP_SERVER
+$extra
+CFG
+        /usr/sbin/sshd -t -f "$TESTROOT/sshd/sshd_config" || bail "sshd -t failed"
+        /usr/sbin/sshd -f "$TESTROOT/sshd/sshd_config" -E "$TESTROOT/sshd/sshd.log" || bail "sshd failed to start"
+        local i
+        for i in $(seq 1 100); do
+                [ -s "$TESTROOT/sshd/sshd.pid" ] && "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null && break
+                sleep 0.05
+        done
+        SSHD_PID=$(cat "$TESTROOT/sshd/sshd.pid")
+        on_exit "kill $SSHD_PID"
+}
+
+# The prescribed hardening (docs/sshd_config.d-sftpjail.conf) for the
+# test group, with the test launcher as ForceCommand.
+sshd_jail_match() {
+        sed -e "s|@LAUNCHER@|$LAUNCHER|g" -e "s|@KEYS@|$KEYS|g" -e "s|^Match Group sftpjail$|Match Group sftpjail-test|" \
+                "$SRCDIR/docs/sshd_config.d-sftpjail.conf.in"
+}
+
+SSH_OPTS=()
+_ssh_opts() {
+        SSH_OPTS=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+                -o LogLevel=ERROR -o IdentitiesOnly=yes -i "$CLIENT_KEY" -P "$PORT")
+}
+# sftp_batch USER [sftp options] <<commands
+sftp_batch() {
+        local user=$1; shift; _ssh_opts
+        timeout 60 sftp "${SSH_OPTS[@]}" "$@" -b - "$user@127.0.0.1"
+}
+ssh_cmd() {
+        local user=$1; shift; _ssh_opts
+        local o=("${SSH_OPTS[@]}"); o[${#o[@]}-2]=-p
+        timeout 30 ssh "${o[@]}" "$user@127.0.0.1" "$@"
+}
+scp_cmd() { _ssh_opts; timeout 60 scp "${SSH_OPTS[@]}" "$@"; }
+
+# sftp-server pids of live jails of USER (seen from the host).
+jail_pids() {
+        local u=$1 p
+        for p in $(pgrep -u "$u" -x sftp-server); do echo "$p"; done
+}
+
+# Build the standard test environment in one call.
+standard_setup() {
+        enter_private_ns "$@"
+        setup_testroot
+        start_syslog
+}

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The whole test suite, as root on Debian 12:
+#   sudo tests/run.sh
+# Installs what it needs, builds sftpjail twice (release, and ASan+UBSan),
+# runs the unit and integration tests against both, and the static checks.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+
+[ "$(id -u)" = 0 ] || { echo "tests/run.sh: run as root (the tests create users, mounts and an sshd)" >&2; exit 2; }
+tools/install-deps.sh || { echo "tests/run.sh: installing dependencies failed" >&2; exit 2; }
+
+CONFDIR=/var/lib/sftpjail-test/etc
+status=0
+summary=()
+
+run_suite() { # name builddir meson-options...
+        local name=$1 dir=$2; shift 2
+        echo "=== $name: configure and build"
+        if ! { [ -d "$dir" ] && meson setup --reconfigure "$dir" -Dconfdir=$CONFDIR "$@" >/dev/null ||
+               meson setup "$dir" -Dconfdir=$CONFDIR "$@" >/dev/null; } || ! ninja -C "$dir" >/dev/null; then
+                echo "$name: build failed"; ninja -C "$dir"; status=1; summary+=("$name: build failed"); return
+        fi
+        echo "=== $name: tests"
+        meson test -C "$dir" --print-errorlogs --no-rebuild ${SUITES:-} || status=1
+        local s
+        s=$(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        p += 1
+    else:
+        f += 1
+print(p, f)
+PY
+)
+        summary+=("$name: ${s% *} passed, ${s#* } failed")
+        passed=$((passed + ${s% *})); failed=$((failed + ${s#* }))
+}
+
+passed=0 failed=0
+run_suite release build-tests --buildtype=debugoptimized
+run_suite sanitizers build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "=== static checks"
+if tools/static-checks.sh build-tests; then passed=$((passed + 1)); summary+=("static checks: ok")
+else failed=$((failed + 1)); status=1; summary+=("static checks: FAILED"); fi
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && exit $status || exit 1

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Install what sftpjail needs to build, run and test on Debian 12.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+        # build
+        meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libmount-dev libinih-dev
+        # run
+        openssh-server openssh-sftp-server openssh-client libcap2-bin
+        # test
+        python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp
+        systemd-container systemd
+        # checks and benchmarks
+        clang clang-tidy cppcheck bubblewrap hyperfine
+)
+missing=()
+for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Installing openssh-server may start the host's sshd where an init system
+# runs; the tests use their own sshd and do not care.
