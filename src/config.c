@@ -334,20 +334,18 @@ static int parse(struct parse_state *st, const char *filename, char *err, size_t
         ini_stop_on_first_error = true;
 
         r = ini_parse_stream(reader, st, handler, st);
-        if (r == -2) {
+        if (r == -2)
                 snprintf(err, errlen, "%s: out of memory", filename);
-                return -1;
-        }
-        if (r != 0 || st->err[0]) {
+        else if (r != 0 || st->err[0])
                 snprintf(err, errlen, "%s:%d: %s", filename, st->err[0] ? st->err_line : r,
                          st->err[0] ? st->err : "syntax error");
-                return -1;
-        }
-        if (!st->c->sftp_server && !(st->c->sftp_server = strdup(SFTPJAIL_DEFAULT_SFTP_SERVER))) {
+        else if (!st->c->sftp_server && !(st->c->sftp_server = strdup(SFTPJAIL_DEFAULT_SFTP_SERVER)))
                 snprintf(err, errlen, "%s: out of memory", filename);
-                return -1;
-        }
-        return 0;
+        else
+                return 0;
+        /* Never hand out half a configuration. */
+        config_free(st->c);
+        return -1;
 }
 
 int config_parse_string(const char *text, const char *filename, struct config *c, char *err, size_t errlen)

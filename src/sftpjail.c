@@ -318,5 +318,10 @@ int main(int argc, char **argv)
         int code = supervise(&sess);
         close(alive_pipe[1]);
         config_free(&cfg);
+        free(inv.original_command);
+        free((char *)id.name);
+        free((char *)id.home);
+        for (size_t i = 0; i < id.n_groups; i++)
+                free((char *)id.groups[i]);
         return code;
 }

@@ -25,7 +25,7 @@ _cleanups=()
 # ---- TAP ----
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
-diag() { echo "# $*"; }
+diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
 # check "description" command...: ok if the command succeeds.
 # The command's stdout goes to stderr: it must not mix with TAP.
 check() { local d=$1; shift; if "$@" >&2; then ok "$d"; else not_ok "$d"; fi; }
@@ -70,6 +70,8 @@ make_user() {
         # A usable password hash is not needed: keys only.  But the account
         # must not be locked ('!'), or sshd refuses even key logins.
         usermod -p '*' "$name"
+        # Every test starts from a fresh home.
+        case "$home" in "$TESTROOT"/home/?*) rm -rf --one-file-system "$home" ;; esac
         install -d -m 0750 -o root -g "$name" "$home"
         install -d -m 0750 -o "$name" -g "$name" "$home/uploads"
         install -m 0644 -o root -g root "$CLIENT_KEY.pub" "$KEYS/$name"

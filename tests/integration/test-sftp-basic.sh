@@ -43,7 +43,7 @@ rm link
 EOF
 )
 rc=$?
-diag "$(sed 's/^/  /' <<<"$out")"
+diag "$out"
 check "sftp session in uploads succeeds" [ $rc -eq 0 ]
 check "starts in the home at its real path" grep -q "Remote working directory: $TESTROOT/home/sjt-alice" <<<"$out"
 check "reads a file from the read-only home" cmp -s "$W/readme.got" "$TESTROOT/home/sjt-alice/readme.txt"
