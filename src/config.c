@@ -334,12 +334,10 @@ static int parse(struct parse_state *st, const char *filename, char *err, size_t
         ini_stop_on_first_error = true;
 
         r = ini_parse_stream(reader, st, handler, st);
-        if (r == -2)
-                snprintf(err, errlen, "%s: out of memory", filename);
-        else if (r != 0 || st->err[0])
+        if (r != -2 && (r != 0 || st->err[0]))
                 snprintf(err, errlen, "%s:%d: %s", filename, st->err[0] ? st->err_line : r,
                          st->err[0] ? st->err : "syntax error");
-        else if (!st->c->sftp_server && !(st->c->sftp_server = strdup(SFTPJAIL_DEFAULT_SFTP_SERVER)))
+        else if (r == -2 || (!st->c->sftp_server && !(st->c->sftp_server = strdup(SFTPJAIL_DEFAULT_SFTP_SERVER))))
                 snprintf(err, errlen, "%s: out of memory", filename);
         else
                 return 0;

@@ -239,7 +239,7 @@ static void prepare_dev_null(struct jail *j)
 
 void jail_prepare(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p)
 {
-        _cleanup_close_ int home_fd = -1, uploads_fd = -1, start_fd = -1;
+        _cleanup_close_ int home_fd = -1, uploads_fd = -1;
         struct stat st;
         unsigned long long flags = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 
@@ -254,8 +254,9 @@ void jail_prepare(struct jail *j, const struct config *c, const struct identity 
                 if (j->uploads_st.st_mode & S_IWOTH)
                         die("uploads directory %s/%s must not be world-writable", id->home, p->uploads);
         }
+        /* The start directory only has to exist: sftp-server chdirs there. */
         if (*p->start_dir)
-                start_fd = open_subdir(home_fd, id->home, p->start_dir, "start", &st);
+                close(open_subdir(home_fd, id->home, p->start_dir, "start", &st));
 
         /* The clones are taken from the fds we checked: a rename or a
          * symlink planted from now on cannot change what gets mounted. */

@@ -79,7 +79,7 @@ static int add(struct sp_policy *p, const struct sp_entry *e)
 
 int sp_parse(const char *text, struct sp_policy *p, char *err, size_t errlen)
 {
-        _cleanup_free_ char *copy = strdup(text);
+        char *copy = strdup(text);
         char *save = NULL, *line;
         int lineno = 0;
 
@@ -161,8 +161,10 @@ int sp_parse(const char *text, struct sp_policy *p, char *err, size_t errlen)
                 if (!count)
                         FAIL("line %d: no syscall names", lineno);
         }
+        free(copy);
         return 0;
 fail:
+        free(copy);
         sp_free(p);
         return -1;
 }

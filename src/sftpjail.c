@@ -70,10 +70,14 @@ static void take_environment(struct invocation *inv)
         snprintf(inv->client, sizeof(inv->client), "local");
         if (conn) {
                 /* "client-addr client-port server-addr server-port" */
-                char addr[64];
-                unsigned port;
-                if (sscanf(conn, "%63[0-9a-fA-F.:] %u", addr, &port) == 2)
-                        snprintf(inv->client, sizeof(inv->client), "%s:%u", addr, port);
+                size_t alen = strspn(conn, "0123456789abcdefABCDEF.:");
+                char *end;
+                unsigned long port;
+
+                errno = 0;
+                port = strtoul(conn + alen, &end, 10);
+                if (alen > 0 && alen < 64 && conn[alen] == ' ' && !errno && port <= 65535 && *end == ' ')
+                        snprintf(inv->client, sizeof(inv->client), "%.*s:%lu", (int)alen, conn, port);
         }
         /* Nothing from the caller's environment reaches sftp-server or
          * influences us past this point (LD_*, locale, TZ, ...). */

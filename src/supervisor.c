@@ -16,17 +16,25 @@ int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
 {
         /* sftp-server (INFO): close "PATH" bytes read R written W.
          * PATH may itself contain that text, so parse from the end. */
+        static const char rd_tag[] = "\" bytes read ", wr_tag[] = " written ";
         const char *p = strstr(line, "close \"");
         const char *tail;
+        char *end;
         unsigned long long r, w;
-        int end = 0;
 
         if (!p)
                 return 0;
         tail = strrchr(p, '"');
-        if (!tail || tail == p + 6)
+        if (!tail || tail == p + 6 || strncmp(tail, rd_tag, sizeof(rd_tag) - 1) != 0)
                 return 0;
-        if (sscanf(tail, "\" bytes read %llu written %llu%n", &r, &w, &end) != 2)
+        tail += sizeof(rd_tag) - 1;
+        errno = 0;
+        r = strtoull(tail, &end, 10);
+        if (errno || end == tail || strncmp(end, wr_tag, sizeof(wr_tag) - 1) != 0)
+                return 0;
+        tail = end + sizeof(wr_tag) - 1;
+        w = strtoull(tail, &end, 10);
+        if (errno || end == tail || *end)
                 return 0;
         *rd = r;
         *wr = w;

@@ -7,10 +7,12 @@ rc=0
 srcs=(src/*.c seccomp/*.c)
 echo "--- cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
-        --suppress=missingIncludeSystem -I src -I "$build" -D_GNU_SOURCE -DMULTIARCH_TRIPLET='"x86_64-linux-gnu"' \
+        --suppress=missingIncludeSystem -I src -I "$build" -D_GNU_SOURCE -D__x86_64__ -DMULTIARCH_TRIPLET='"x86_64-linux-gnu"' \
         "${srcs[@]}" || rc=1
 echo "--- clang-tidy"
+# valist.Uninitialized: clang 14 reports every vsnprintf after va_start under
+# _FORTIFY_SOURCE (a known false positive of that release).
 clang-tidy --quiet -p "$build" --warnings-as-errors='*' \
-        --checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-assignment-in-if-condition,-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result,cert-err34-c,clang-analyzer-*,-clang-analyzer-security.insecureAPI.*,misc-redundant-expression,performance-*' \
+        --checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-assignment-in-if-condition,-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result,cert-err34-c,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,misc-redundant-expression,performance-*' \
         "${srcs[@]}" 2>/dev/null || rc=1
 exit $rc
