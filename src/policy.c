@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "policy.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,6 +78,20 @@ const char *policy_implicit_deny(enum access a)
         return NULL;
 }
 
+/* Append s to dst at *o with every '%' doubled. */
+static int append_escaped(char *dst, size_t len, size_t *o, const char *s)
+{
+        for (; *s; s++) {
+                if (*o + 3 >= len)
+                        return -1;
+                if (*s == '%')
+                        dst[(*o)++] = '%';
+                dst[(*o)++] = *s;
+        }
+        dst[*o] = '\0';
+        return 0;
+}
+
 int policy_sftp_argv(const struct config *c, const struct identity *id, const struct policy *p,
                      const char *argv[POLICY_ARGV_MAX], char *buf, size_t buflen)
 {
@@ -97,11 +112,15 @@ int policy_sftp_argv(const struct config *c, const struct identity *id, const st
         argv[n++] = "-e"; /* log to stderr: the supervisor forwards it */
         argv[n++] = "-l";
         argv[n++] = p->log_level;
+        /* sftp-server expands %d, %u and %% in -d: escape every '%'. */
+        char dir[PATH_MAX * 2];
+        size_t o = 0;
+        if (append_escaped(dir, sizeof(dir), &o, id->home) < 0 ||
+            (*p->start_dir && (append_escaped(dir, sizeof(dir), &o, "/") < 0 ||
+                               append_escaped(dir, sizeof(dir), &o, p->start_dir) < 0)))
+                return -1;
         argv[n++] = "-d";
-        if (*p->start_dir)
-                PUSH_FMT("%s/%s", id->home, p->start_dir);
-        else
-                argv[n++] = id->home;
+        PUSH_FMT("%s", dir);
         argv[n++] = "-u";
         PUSH_FMT("%03o", (unsigned)p->umask);
         if (p->access == ACCESS_READONLY)

@@ -85,6 +85,12 @@ int main(void)
         CHECK(found, "explicit deny list is added to the drop box's");
 
         CHECK(policy_sftp_argv(&c, &id, &p, argv, buf, 8) < 0, "short buffer is an error, not a truncation");
+
+        id = ident("alice", "users");
+        id.home = "/srv/sftp/100%d";
+        policy_resolve(&c, &id, &p);
+        policy_sftp_argv(&c, &id, &p, argv, buf, sizeof(buf));
+        CHECK(argv_has(argv, "-d", "/srv/sftp/100%%d"), "'%%' in the home is escaped for sftp-server's -d");
         config_free(&c);
         return tap_done();
 }
