@@ -32,6 +32,7 @@
 #include "build-config.h"
 #include "caps.h"
 #include "config.h"
+#include "landlock.h"
 #include "log.h"
 #include "mounts.h"
 #include "policy.h"
@@ -206,6 +207,10 @@ static _noreturn_ void jail_child(struct child_args *a)
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");
+        /* Landlock needs no_new_privs; seccomp comes after it because the
+         * filter does not allow the landlock syscalls. */
+        if (landlock_apply(a->jail) == 0)
+                dprintf(STDERR_FILENO, "sftpjail: note: this kernel has no Landlock; jailed without it\n");
         seccomp_load_filter();
         execve(a->argv[0], (char *const *)a->argv, a->envp);
         die_errno("exec %s", a->argv[0]);
