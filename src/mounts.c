@@ -237,6 +237,27 @@ static void prepare_dev_null(struct jail *j)
         add_file(j, "/dev/null", fd, true);
 }
 
+/* Is a equal to b or an ancestor directory of it? */
+static bool path_covers(const char *a, const char *b)
+{
+        size_t n = strlen(a);
+        return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/* The home is mounted over the jail's own tree: it must not hide or
+ * contain /etc, /dev or the binaries we place, or be placed inside them. */
+static void check_home_overlap(const struct jail *j, const char *home)
+{
+        static const char *const fixed[] = { "/etc", "/dev" };
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (path_covers(home, fixed[i]) || path_covers(fixed[i], home))
+                        die("home directory %s overlaps the jail's %s; move the home", home, fixed[i]);
+        for (size_t i = 0; i < j->n_files; i++)
+                if (path_covers(home, j->files[i].path) || path_covers(j->files[i].path, home))
+                        die("home directory %s overlaps the jail's %s; move the home", home, j->files[i].path);
+}
+
 void jail_prepare(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p)
 {
         _cleanup_close_ int home_fd = -1, uploads_fd = -1;
@@ -268,6 +289,7 @@ void jail_prepare(struct jail *j, const struct config *c, const struct identity 
         }
         prepare_binaries(j, c->sftp_server);
         prepare_dev_null(j);
+        check_home_overlap(j, id->home);
 }
 
 /* ---- building the tree in the new mount namespace ---- */
