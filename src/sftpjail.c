@@ -150,6 +150,27 @@ static void jail_etc(const struct identity *id, char *passwd, size_t plen, char 
                 snprintf(group + used, glen - used, "%s:x:%u:\n", primary->gr_name, id->gid);
 }
 
+/* The host's time zone as a POSIX TZ string, taken from the footer of a
+ * TZif (v2+) /etc/localtime, so that listings in the jail show local time
+ * without any zone file there (and glibc does not probe for one per
+ * directory entry).  UTC0 when there is none. */
+static void host_tz(char *env, size_t len)
+{
+        _cleanup_close_ int fd = open("/etc/localtime", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char buf[16384];
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        const char *tz = "UTC0";
+
+        if (n > 44 && memcmp(buf, "TZif", 4) == 0 && buf[4] >= '2' && buf[n - 1] == '\n') {
+                buf[n - 1] = '\0';
+                char *start = strrchr(buf, '\n');
+                if (start && start[1] && strspn(start + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                           "0123456789+-,./:<>") == strlen(start + 1))
+                        tz = start + 1;
+        }
+        snprintf(env, len, "TZ=%s", tz);
+}
+
 static void new_session_id(char out[17])
 {
         unsigned char r[8];
@@ -225,9 +246,9 @@ int main(int argc, char **argv)
         struct jail jail;
         struct session sess = { 0 };
         char err[1024], session_id[17], passwd[2048], group[1024], argbuf[2048];
-        char env_home[PATH_MAX + 8], env_user[300], env_logname[300];
+        char env_home[PATH_MAX + 8], env_user[300], env_logname[300], env_tz[80];
         const char *sargv[POLICY_ARGV_MAX];
-        char *envp[5];
+        char *envp[6];
         int status_pipe[2], log_pipe[2], alive_pipe[2];
         enum request_kind req;
         sigset_t mask;
@@ -264,7 +285,9 @@ int main(int argc, char **argv)
         envp[1] = env_user;
         envp[2] = env_logname;
         envp[3] = (char *)"PATH=/usr/bin:/bin";
-        envp[4] = NULL;
+        host_tz(env_tz, sizeof(env_tz));
+        envp[4] = env_tz;
+        envp[5] = NULL;
 
         jail_prepare(&jail, &cfg, &id, &pol);
 
