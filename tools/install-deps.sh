@@ -9,7 +9,7 @@ pkgs=(
         openssh-server openssh-sftp-server openssh-client libcap2-bin
         # test
         python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp
-        systemd-container systemd
+        systemd-container systemd nftables
         # checks and benchmarks
         clang clang-tidy cppcheck bubblewrap hyperfine
 )
