@@ -353,7 +353,10 @@ check "... while new sessions are served normally" sftp_batch "$USER1" <<<"ls"
 check "the socket unit stays active" C systemctl is-active sftpjail-sshd.socket
 
 # ---- dedicated daemon ----
+C sh -c 'rm -f /etc/sftpjail/ssh/ssh_host_*'
 check "starting sftpjail-sshd.service stops the conflicting socket" C systemctl start sftpjail-sshd.service
+check "its ExecStartPre generated fresh host keys" C test -s /etc/sftpjail/ssh/ssh_host_ed25519_key -a \
+        -s /etc/sftpjail/ssh/ssh_host_rsa_key
 check "... socket inactive" eval '[ "$(C systemctl is-active sftpjail-sshd.socket)" = inactive ]'
 check "dedicated daemon serves SFTP" wait_for 10 sftp_batch "$USER1" <<<"ls"
 banner=$("$PY" -c "import socket; s=socket.create_connection(('127.0.0.1',$PORT),5); print(s.recv(200).decode().strip())")
