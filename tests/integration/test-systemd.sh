@@ -20,6 +20,7 @@ enter_private_ns "$@"   # lock + private mount namespace: the overlay and
                         # everything mounted on it vanish with this script
 exec 2>&5
 trap '' PIPE            # a session's client may be gone when we write to it
+trap 'exit 143' TERM INT HUP    # so that the EXIT cleanups run (meson's timeout)
 
 for p in systemd-nspawn nsenter nft sftp ssh-keygen setcap meson ninja; do
         command -v "$p" >/dev/null || { echo "1..0 # SKIP $p not installed"; exit 0; }
@@ -359,6 +360,13 @@ check "its ExecStartPre generated fresh host keys" C test -s /etc/sftpjail/ssh/s
         -s /etc/sftpjail/ssh/ssh_host_rsa_key
 check "... socket inactive" eval '[ "$(C systemctl is-active sftpjail-sshd.socket)" = inactive ]'
 check "dedicated daemon serves SFTP" wait_for 10 sftp_batch "$USER1" <<<"ls"
+# What the configuration refuses, tried: a remote command, a shell, a
+# remote port forward.
+check_not "no remote command through the dedicated sshd" ssh_cmd "$USER1" id
+_ssh_opts; o=("${SSH_OPTS[@]}"); o[${#o[@]}-2]=-p
+timeout 20 ssh "${o[@]}" -N -o ExitOnForwardFailure=yes -R 0:127.0.0.1:22 "$USER1@127.0.0.1" 2>"$W/fwd.err"; rc=$?
+diag "remote forward attempt: status $rc, $(tr '\n' ' ' <"$W/fwd.err")"
+check "no remote port forwarding (refused, not hanging)" [ $rc -eq 255 ]
 banner=$("$PY" -c "import socket; s=socket.create_connection(('127.0.0.1',$PORT),5); print(s.recv(200).decode().strip())")
 diag "banner: $banner"
 check "minimal banner (no Debian revision, no addendum)" grep -Eqx 'SSH-2\.0-OpenSSH_[0-9.]+p[0-9]+' <<<"$banner"
