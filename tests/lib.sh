@@ -123,7 +123,7 @@ enter_private_ns() {
                 # One integration test at a time on this machine: they share
                 # $TESTROOT, the test users and /dev/log.  The lock is held
                 # by fd 9 across the exec below.
-                exec 9>/run/lock/sftpjail-test.lock 2>/dev/null || exec 9>/tmp/sftpjail-test.lock
+                { exec 9>/run/lock/sftpjail-test.lock; } 2>/dev/null || exec 9>/tmp/sftpjail-test.lock
                 flock 9
                 export SFTPJAIL_TEST_NS=1
                 exec unshare -m --propagation private -- "$BASH" "$0" "$@"
