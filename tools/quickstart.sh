@@ -1,0 +1,87 @@
+#!/bin/bash
+# Install sftpjail and start a jailed SFTP endpoint on 127.0.0.1 with a demo
+# user, on Debian 12, as root:
+#
+#     sudo tools/quickstart.sh
+#
+# Environment: PORT (default 2222), DEMO_USER (default sftpdemo).
+# Idempotent: run it again to rebuild and restart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-2222}
+DEMO_USER=${DEMO_USER:-sftpdemo}
+DEMO_DIR=/root/sftpjail-demo
+LAUNCHER=/usr/libexec/sftpjail/sftpjail
+CONFDIR=/etc/sftpjail
+
+say() { printf '==> %s\n' "$*"; }
+[ "$(id -u)" = 0 ] || { echo "quickstart: run as root" >&2; exit 1; }
+
+say "installing dependencies"
+tools/install-deps.sh
+
+say "building and installing"
+if [ -d build ]; then meson setup --reconfigure build --prefix=/usr --sysconfdir=/etc >/dev/null
+else meson setup build --prefix=/usr --sysconfdir=/etc >/dev/null; fi
+ninja -C build >/dev/null
+meson install -C build --quiet
+getcap "$LAUNCHER"
+
+say "demo user $DEMO_USER"
+getent group sftpjail >/dev/null || groupadd --system sftpjail
+install -d -m 0700 "$DEMO_DIR"
+[ -f "$DEMO_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$DEMO_USER demo key" -f "$DEMO_DIR/id_ed25519"
+if command -v sftpjailctl >/dev/null && sftpjailctl add-user --help >/dev/null 2>&1; then
+        sftpjailctl add-user "$DEMO_USER" --key "$DEMO_DIR/id_ed25519.pub"
+else
+        home=/srv/sftp/$DEMO_USER
+        install -d -m 0755 /srv/sftp
+        id "$DEMO_USER" >/dev/null 2>&1 || useradd -M -d "$home" -s "$LAUNCHER" -G sftpjail "$DEMO_USER"
+        usermod -p '*' "$DEMO_USER"
+        install -d -m 0750 -o root -g "$DEMO_USER" "$home"
+        install -d -m 0750 -o "$DEMO_USER" -g "$DEMO_USER" "$home/uploads"
+        install -m 0644 -o root -g root "$DEMO_DIR/id_ed25519.pub" "$CONFDIR/authorized_keys/$DEMO_USER"
+fi
+home=$(getent passwd "$DEMO_USER" | cut -d: -f6)
+[ -e "$home/welcome.txt" ] || echo "Welcome to sftpjail. Put files into uploads/." >"$home/welcome.txt"
+
+say "dedicated SFTP-only sshd on 127.0.0.1:$PORT"
+cfg=$CONFDIR/sshd_config
+sed -i "s/^Port .*/Port $PORT/" "$cfg"
+grep -q '^ListenAddress' "$cfg" || printf '\n# Added by tools/quickstart.sh: the demo listens on loopback only.\nListenAddress 127.0.0.1\n' >>"$cfg"
+if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+        systemctl enable --now sftpjail-sshd.service
+        systemctl restart sftpjail-sshd.service
+else
+        # No systemd as PID 1 (a container, a CI machine): what the unit's
+        # ExecStartPre= lines do, then sshd in the background.
+        install -d -m 0755 "$CONFDIR/ssh" /run/sshd
+        for t in ed25519 rsa; do
+                [ -f "$CONFDIR/ssh/ssh_host_${t}_key" ] || ssh-keygen -q -t $t -N '' -f "$CONFDIR/ssh/ssh_host_${t}_key"
+        done
+        /usr/sbin/sshd -t -f "$cfg"
+        pid=$(cat /run/sftpjail-sshd.pid 2>/dev/null || true)
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.5
+        /usr/sbin/sshd -f "$cfg" -o PidFile=/run/sftpjail-sshd.pid
+fi
+
+say "checking a login"
+ok=
+for _ in $(seq 1 50); do
+        if echo ls | sftp -q -b - -i "$DEMO_DIR/id_ed25519" -P "$PORT" -o BatchMode=yes \
+                -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$DEMO_DIR/known_hosts" \
+                "$DEMO_USER@127.0.0.1" >/dev/null 2>&1; then ok=1; break; fi
+        sleep 0.2
+done
+[ -n "$ok" ] || { echo "quickstart: the demo login failed; see 'journalctl -t sftpjail' or run 'sftpjailctl doctor'" >&2; exit 1; }
+
+cat <<EOF
+
+sftpjail is running. Connect with:
+
+    sftp -i $DEMO_DIR/id_ed25519 -o UserKnownHostsFile=$DEMO_DIR/known_hosts -P $PORT $DEMO_USER@127.0.0.1
+
+Add users with 'sftpjailctl add-user', check the setup with 'sftpjailctl doctor'.
+EOF
