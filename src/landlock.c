@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <linux/landlock.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -77,22 +76,9 @@ static void add_rule(int ruleset, int fd, uint64_t access, uint64_t handled, con
                 die_errno("landlock rule for %s", what);
 }
 
-static void add_path(int ruleset, int dirfd, const char *path, uint64_t access, uint64_t handled, bool beneath)
-{
-        struct open_how how = {
-                .flags = O_PATH | O_CLOEXEC,
-                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | (beneath ? RESOLVE_BENEATH : 0),
-        };
-        _cleanup_close_ int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-        if (fd < 0)
-                die_errno("landlock: opening %s", path);
-        add_rule(ruleset, fd, access, handled, path);
-}
-
 int landlock_apply(const struct jail *j)
 {
-        _cleanup_close_ int ruleset = -1, home = -1;
+        _cleanup_close_ int ruleset = -1, root = -1;
         struct ll_ruleset_attr attr = { 0 };
         size_t attr_size;
         int abi;
@@ -121,22 +107,25 @@ int landlock_apply(const struct jail *j)
                 die_errno("landlock_create_ruleset");
 
         /* The jail's own tree is readable; it holds nothing of the host. */
-        add_path(ruleset, AT_FDCWD, "/", LL_READ, fs, false);
-        /* Executable: exactly sftp-server, its loader and libraries. */
+        root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                die_errno("landlock: opening /");
+        add_rule(ruleset, root, LL_READ, fs, "/");
+        /* The rest by the mounts' own fds (open_tree clones, now attached):
+         * no name is looked up again, so nothing the user renames in the
+         * meantime can move a rule. */
         for (size_t i = 0; i < j->n_files; i++) {
                 bool dev = streq(j->files[i].path, "/dev/null");
-                add_path(ruleset, AT_FDCWD, j->files[i].path,
-                         dev ? (LL_FS_READ_FILE | LL_FS_WRITE_FILE) : (LL_FS_READ_FILE | LL_FS_EXECUTE), fs, false);
+                add_rule(ruleset, j->files[i].tree,
+                         dev ? (LL_FS_READ_FILE | LL_FS_WRITE_FILE) : (LL_FS_READ_FILE | LL_FS_EXECUTE), fs,
+                         j->files[i].path);
         }
         /* Writable: the home for access=home, else only uploads. */
         if (j->policy->access == ACCESS_HOME)
                 home_access |= LL_WRITE_DIR;
-        home = open(j->id->home, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (home < 0)
-                die_errno("landlock: opening %s", j->id->home);
-        add_rule(ruleset, home, home_access, fs, j->id->home);
-        if (j->policy->uploads)
-                add_path(ruleset, home, j->policy->uploads, LL_READ | LL_WRITE_DIR, fs, true);
+        add_rule(ruleset, j->home_tree, home_access, fs, j->id->home);
+        if (j->uploads_tree >= 0)
+                add_rule(ruleset, j->uploads_tree, LL_READ | LL_WRITE_DIR, fs, j->policy->uploads);
 
         if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
                 die_errno("landlock_restrict_self");
