@@ -1,0 +1,121 @@
+#!/bin/bash
+# Fail closed: every broken piece of the setup refuses the login with one
+# line on stderr naming the problem and a syslog line, and starts no
+# sftp-server.  Each case is tried directly (to see the stderr line) and
+# through the real sshd and sftp client.
+. "$(dirname "$0")/../lib.sh"
+standard_setup "$@"
+
+U=sjt-fc
+make_user $U
+GOOD="[user $U]"
+write_config <<<"$GOOD"
+start_sshd < <(sshd_jail_match)
+H=$TESTROOT/home/$U
+W=$(mktemp -d); on_exit "rm -rf $W"
+CONFDIR=$TESTROOT/etc
+
+# expect_refusal DESCRIPTION PATTERN [LAUNCHER]
+expect_refusal() {
+        local what=$1 pat=$2 launcher=${3:-$LAUNCHER} err rc starts
+        starts=$(grep -c "user=$U session start" "$SYSLOG")
+        err=$(setpriv --reuid $U --regid $U --init-groups "$launcher" --subsystem </dev/null 2>&1 >"$W/stdout"); rc=$?
+        check "$what: refused (rc=$rc)" [ $rc -ne 0 ]
+        check "$what: one line on stderr names it" \
+                bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -qE "^sftpjail: login refused: .*($2)" <<<"$1"' _ "$err" "$pat"
+        [ "$_tap_failed" -gt 0 ] && diag "stderr: $err"
+        check "$what: nothing on stdout" [ ! -s "$W/stdout" ]
+        if [ "$launcher" = "$LAUNCHER" ]; then
+                sftp_batch $U <<<"ls" >/dev/null 2>&1; rc=$?
+                check "$what: sftp login through sshd fails" [ $rc -ne 0 ]
+        fi
+        check "$what: logged" wait_log "user=$U refused: .*($pat)" 2
+        check "$what: no session was started" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$starts" ]
+}
+good() { write_config <<<"$GOOD"; chmod 0755 "$CONFDIR"; chown root:root "$CONFDIR"; }
+
+# A working baseline first, so the refusals below mean something.
+check "baseline: login works" sftp_batch $U <<<"ls"
+
+# --- the configuration ---
+mv "$CONF" "$CONF.away"
+expect_refusal "config missing" "cannot open configuration"
+mv "$CONF.away" "$CONF"
+printf '[user %s]\naccess = sideways\n' $U | write_config
+expect_refusal "config value invalid" "sftpjail.conf:2: access must be"
+printf '[user %s\n' $U | write_config
+expect_refusal "config unparseable" "sftpjail.conf:1: "
+good; chmod 0664 "$CONF"
+expect_refusal "config group-writable" "must be owned by root and not group/world-writable"
+good; chmod 0646 "$CONF"
+expect_refusal "config world-writable" "must be owned by root and not group/world-writable"
+good; chown $U "$CONF"
+expect_refusal "config owned by the user" "must be owned by root"
+good; chmod 0775 "$CONFDIR"
+expect_refusal "config directory group-writable" "directory 'etc' must be owned by root"
+good; mv "$CONF" "$CONF.real"; ln -s "$CONF.real" "$CONF"
+expect_refusal "config is a symlink" "cannot open configuration: Too many levels"
+rm "$CONF"; mv "$CONF.real" "$CONF"; good
+
+# --- who ---
+write_config <<<"[user somebody-else]"
+expect_refusal "user without a rule" "no rule in .* allows user $U"
+write_config <<<"[default]"
+expect_refusal "[default] alone grants nothing" "no rule in .* allows user $U"
+good
+
+# --- the home ---
+mv "$H" "$H.away"
+expect_refusal "home missing" "home directory .* No such file"
+mv "$H.away" "$H"
+chown nobody "$H"
+expect_refusal "home owned by another user" "is owned by uid"
+chown root "$H"; chmod 0770 "$H"
+expect_refusal "home group-writable" "must not be group/world-writable"
+chmod 0750 "$H"
+chmod 0777 "$TESTROOT/home"
+expect_refusal "a home ancestor world-writable" "must be owned by root and not group/world-writable"
+chmod 0755 "$TESTROOT/home"
+
+# --- uploads ---
+mv "$H/uploads" "$H/uploads.away"
+expect_refusal "uploads missing" "uploads directory .* does not exist"
+mv "$H/uploads.away" "$H/uploads"
+chown root "$H/uploads"
+expect_refusal "uploads owned by root" "must be owned by $U"
+chown nobody "$H/uploads"
+expect_refusal "uploads owned by another user" "must be owned by $U"
+chown $U "$H/uploads"; chmod 0777 "$H/uploads"
+expect_refusal "uploads world-writable" "must not be world-writable"
+chmod 0750 "$H/uploads"
+mv "$H/uploads" "$H/uploads.real"; ln -s uploads.real "$H/uploads"
+expect_refusal "uploads is a symlink" "is a symlink or not a directory"
+rm "$H/uploads"; mv "$H/uploads.real" "$H/uploads"
+printf '[user %s]\nstart_dir = nowhere\n' $U | write_config
+expect_refusal "start directory missing" "start directory .* does not exist"
+good
+
+# --- sftp-server and the launcher itself ---
+install -m 0755 -o $U "${SFTP_SERVER}" "$TESTROOT/bin/sftp-server-userowned"
+printf '[global]\nsftp_server = %s\n[user %s]\n' "$TESTROOT/bin/sftp-server-userowned" $U | write_config
+expect_refusal "sftp-server not owned by root" "must be a regular file owned by root"
+printf '[global]\nsftp_server = /nonexistent/sftp-server\n[user %s]\n' $U | write_config
+expect_refusal "sftp-server missing" "sftp-server /nonexistent/sftp-server"
+good; rm -f "$TESTROOT/bin/sftp-server-userowned"
+
+install -m 0755 "$LAUNCHER" "$TESTROOT/bin/sftpjail-nocaps"
+expect_refusal "launcher without file capabilities" "lacks capability" "$TESTROOT/bin/sftpjail-nocaps"
+install -m 4755 "$LAUNCHER" "$TESTROOT/bin/sftpjail-setuid"
+expect_refusal "launcher installed set-uid root" "must not be set-uid" "$TESTROOT/bin/sftpjail-setuid"
+install -m 0755 "$LAUNCHER" "$TESTROOT/bin/sftpjail-morecaps"
+setcap cap_chown,cap_setpcap,cap_sys_admin,cap_dac_override=ep "$TESTROOT/bin/sftpjail-morecaps"
+expect_refusal "launcher with extra capabilities" "holds capabilities beyond" "$TESTROOT/bin/sftpjail-morecaps"
+rm -f "$TESTROOT"/bin/sftpjail-{nocaps,setuid,morecaps}
+
+# And root is never jailed (nor served).
+err=$("$LAUNCHER" --subsystem </dev/null 2>&1); rc=$?
+check "root is refused" [ $rc -ne 0 ]
+check "root refusal says so" grep -q "refusing to jail root" <<<"$err"
+
+check "after all that, the repaired setup works again" sftp_batch $U <<<"ls"
+done_testing
