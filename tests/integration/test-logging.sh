@@ -1,0 +1,39 @@
+#!/bin/bash
+# The audit trail of one session in syslog: start with the client address,
+# every open and close tagged with session and user, and an end line whose
+# byte counts are the bytes actually transferred.
+. "$(dirname "$0")/../lib.sh"
+standard_setup "$@"
+
+U=sjt-log
+make_user $U
+write_config <<CFG
+[user $U]
+CFG
+start_sshd < <(sshd_jail_match)
+W=$(mktemp -d); on_exit "rm -rf $W"
+head -c 1048576 /dev/urandom >"$W/up"
+head -c 307200 /dev/urandom >"$TESTROOT/home/$U/down"
+
+sftp_batch $U >/dev/null 2>&1 <<EOF
+put $W/up uploads/up
+get down $W/down
+EOF
+check "transfer worked" cmp -s "$W/up" "$TESTROOT/home/$U/uploads/up"
+check "session end logged" wait_log "user=$U session end"
+id=$(grep -oE "session=[0-9a-f]{16} user=$U session start" "$SYSLOG" | tail -1 | cut -d' ' -f1)
+check "session start carries a 16-hex session id" [ -n "$id" ]
+lines=$(grep -F "$id user=$U" "$SYSLOG")
+diag "$lines"
+check "start names the client address" grep -qE "session start client=127\.0\.0\.1:[0-9]+$" <<<"$lines"
+check "sftp-server's own lines are forwarded (session opened)" grep -q "session opened for local user $U" <<<"$lines"
+check "the upload's open is logged" grep -qE "open \"$TESTROOT/home/$U/uploads/up\" flags WRITE" <<<"$lines"
+check "the upload's close is logged with its size" grep -q "close \"$TESTROOT/home/$U/uploads/up\" bytes read 0 written 1048576" <<<"$lines"
+check "the download's close is logged with its size" grep -q "close \"$TESTROOT/home/$U/down\" bytes read 307200 written 0" <<<"$lines"
+check "end line totals the bytes" grep -qE "session end exit=0 duration=[0-9.]+s files=2 bytes_read=307200 bytes_written=1048576$" <<<"$lines"
+check "lines go to the authpriv facility (priority 86 = authpriv.info)" grep -q "^<86>" <<<"$(grep -F "$id" "$SYSLOG" | head -1)"
+
+# A refusal is logged with the reason and the client address.
+ssh_cmd $U id >/dev/null 2>&1
+check "refused exec logged with client" wait_log "user=$U refused command request from 127\.0\.0\.1:[0-9]+"
+done_testing
