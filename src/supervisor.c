@@ -167,7 +167,7 @@ int supervise(struct session *s)
         } else {
                 int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
                 code = 128 + sig;
-                snprintf(how, sizeof(how), "signal=%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                snprintf(how, sizeof(how), "signal=SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
                          sig == SIGSYS ? " (killed by the seccomp filter)" : "");
         }
         if (!started) {

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Attack helper for test-seccomp-attacks.sh.  The test configures the
+ * launcher to exec this program in place of sftp-server, so it runs in a
+ * jail identical to a real login's (namespaces, capabilities, Landlock,
+ * seccomp).  It reads one attack from stdin, tries it, and prints
+ * "errno N" or "ok".  If the filter kills it, the launcher exits 159.
+ *
+ * Attacks pass arguments that would fail with a different, known error if
+ * the syscall were allowed (fd -1, bad pointers), so that EPERM, ENOSYS or
+ * a kill can only come from the filter (as bubblewrap's try-syscall does). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef __X32_SYSCALL_BIT
+#define __X32_SYSCALL_BIT 0x40000000
+#endif
+
+static void report(long r)
+{
+        if (r < 0)
+                printf("errno %d\n", errno);
+        else
+                printf("ok\n");
+        fflush(stdout);
+}
+
+static long int80_getpid(void)
+{
+        long r;
+        /* i386 getpid is 20.  The bad-arch action must kill before it runs. */
+        __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+        if (r < 0) {
+                errno = (int)-r;
+                return -1;
+        }
+        return r;
+}
+
+int main(void)
+{
+        char line[128];
+        char *const noargs[] = { NULL };
+
+        if (!fgets(line, sizeof(line), stdin))
+                return 2;
+        line[strcspn(line, "\n")] = '\0';
+
+        if (strncmp(line, "nr ", 3) == 0) {
+                /* A raw syscall by number, every argument invalid. */
+                long nr = strtol(line + 3, NULL, 10);
+                report(syscall(nr, -1L, -1L, -1L, -1L, -1L, -1L));
+        } else if (strcmp(line, "getpid") == 0) {
+                report(syscall(SYS_getpid));
+        } else if (strcmp(line, "write") == 0) {
+                report(syscall(SYS_write, -1, "", 0)); /* allowed: EBADF */
+        } else if (strcmp(line, "x32-getpid") == 0) {
+                report(syscall(__X32_SYSCALL_BIT + 39));
+        } else if (strcmp(line, "x32-write") == 0) {
+                report(syscall(__X32_SYSCALL_BIT + 1, -1, "", 0));
+        } else if (strcmp(line, "int80-getpid") == 0) {
+                report(int80_getpid());
+        } else if (strcmp(line, "tiocsti") == 0) {
+                char c = 'x';
+                report(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &c));
+        } else if (strcmp(line, "tiocsti-high") == 0) {
+                char c = 'x';
+                report(syscall(SYS_ioctl, 0, 0xdeadbeef00000000UL | TIOCSTI, &c));
+        } else if (strcmp(line, "tioclinux") == 0) {
+                char c = 3;
+                report(syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX, &c));
+        } else if (strcmp(line, "clone-newuser") == 0) {
+                report(syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL));
+        } else if (strcmp(line, "clone3") == 0) {
+                report(syscall(SYS_clone3, NULL, 0));
+        } else if (strcmp(line, "socket-unix") == 0) {
+                report(socket(AF_UNIX, SOCK_STREAM, 0));
+        } else if (strcmp(line, "socket-inet") == 0) {
+                report(socket(AF_INET, SOCK_STREAM, 0));
+        } else if (strcmp(line, "exec-devnull") == 0) {
+                report(execve("/dev/null", noargs, noargs));
+        } else if (strncmp(line, "exec ", 5) == 0) {
+                report(execve(line + 5, noargs, noargs));
+        } else if (strncmp(line, "open-write ", 11) == 0) {
+                report(open(line + 11, O_WRONLY | O_CREAT, 0644));
+        } else if (strncmp(line, "open-read ", 10) == 0) {
+                report(open(line + 10, O_RDONLY));
+        } else if (strcmp(line, "kill-1") == 0) {
+                report(kill(1, 0));
+        } else {
+                printf("unknown attack '%s'\n", line);
+                return 2;
+        }
+        return 0;
+}

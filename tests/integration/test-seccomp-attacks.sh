@@ -1,0 +1,92 @@
+#!/bin/bash
+# Attacks from inside a jail identical to a real login's: the launcher is
+# configured to exec tests/helpers/try-syscall in place of sftp-server, so
+# the helper runs with the same namespaces, capabilities, Landlock and
+# seccomp filter.  Every syscall the policy refuses is tried; each must be
+# killed or fail with the policy's errno, never run.
+. "$(dirname "$0")/../lib.sh"
+standard_setup "$@"
+
+U=sjt-sc-att
+make_user $U
+H=$TESTROOT/home/$U
+install -m 0755 -o root -g root "$BUILD/tests/try-syscall" "$TESTROOT/bin/try-syscall"
+write_config <<CFG
+[global]
+sftp_server = $TESTROOT/bin/try-syscall
+[user $U]
+CFG
+POLICY=$SRCDIR/seccomp/sftp-server.policy
+
+# attack NAME: run one attack in a fresh jail; sets OUT (helper's stdout)
+# and RC (the launcher's exit status; 159 = killed by SIGSYS).
+attack() {
+        OUT=$(echo "$1" | setpriv --reuid $U --regid $U --init-groups "$LAUNCHER" --subsystem 2>/dev/null)
+        RC=$?
+}
+killed() { attack "$1"; [ $RC -eq 159 ]; }
+fails_with() { attack "$1"; [ "$OUT" = "errno $2" ]; }
+
+# The helper itself works under the filter: otherwise every "killed"
+# below would prove nothing.
+check "allowed: getpid works in the jail" bash -c 'o=$(echo getpid | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER"
+check "allowed: write reaches the kernel (EBADF on fd -1)" fails_with write 9
+check "the jail's exit status is passed on" bash -c 'echo nope | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem >/dev/null 2>&1; [ $? -eq 2 ]' _ $U "$LAUNCHER"
+
+# Every "kill" line of the policy: killed, whatever the arguments.
+kills=$(awk '$1=="kill"{for(i=2;i<=NF;i++) if ($i !~ /^#/) print $i; else break}' "$POLICY")
+n=0 bad=()
+for name in $kills; do
+        nr=$(scmp_sys_resolver -a x86_64 "$name" 2>/dev/null)
+        [ -n "$nr" ] && [ "$nr" -ge 0 ] 2>/dev/null || continue # not a syscall on x86_64
+        n=$((n + 1))
+        killed "nr $nr" || bad+=("$name(rc=$RC,$OUT)")
+done
+check "all $n syscalls of the policy's kill list are killed (${bad[*]:-none failed})" [ ${#bad[@]} -eq 0 ]
+check "the kill list is not empty" [ "$n" -gt 40 ]
+
+# A syscall the policy never mentions: the default action kills.
+check "an unlisted syscall (kill) is killed" killed kill-1
+check "an unlisted syscall (sysinfo) is killed" killed "nr $(scmp_sys_resolver -a x86_64 sysinfo)"
+check "the kill is logged by the supervisor as seccomp" wait_log "user=$U session end signal=SIGSYS \(killed by the seccomp filter\)"
+
+# "errno" lines: glibc's probes get the errno and go on.
+check "socket(AF_UNIX) fails with EACCES (nscd probe)" fails_with socket-unix 13
+check "socket(AF_INET) fails with EACCES" fails_with socket-inet 13
+check "clone3 fails with ENOSYS (glibc falls back to clone)" fails_with clone3 38
+check "clone with namespace flags is killed" killed clone-newuser
+
+# Foreign ABIs never run.
+check "x32 getpid (nr | 0x40000000) is killed" killed x32-getpid
+check "x32 write is killed" killed x32-write
+# int 0x80 outside the jail tells whether this kernel runs i386 syscalls
+# at all (ia32 emulation may be off: then it is a SIGSEGV everywhere).
+native=$(echo int80-getpid | "$BUILD/tests/try-syscall" 2>/dev/null)
+attack int80-getpid
+if [ "$native" = ok ]; then
+        check "i386 getpid through int 0x80 is killed (kernel has ia32 emulation)" [ $RC -eq 159 ]
+else
+        check "i386 getpid through int 0x80 never runs (kernel without ia32 emulation: rc=$RC)" \
+                bash -c '[ "$1" != ok ] && [ "$2" -ge 128 ]' _ "$OUT" $RC
+fi
+
+# ioctl: nothing sftp-server needs; TIOCSTI/TIOCLINUX refused in any encoding.
+check "TIOCSTI refused" fails_with tiocsti 25
+check "TIOCSTI with the high 32 bits set refused" fails_with tiocsti-high 25
+check "TIOCLINUX refused" fails_with tioclinux 25
+
+# Landlock and mount flags, from inside.
+printf '#!/bin/sh\necho pwned\n' >"$H/uploads/x"; chmod 0755 "$H/uploads/x"; chown $U "$H/uploads/x"
+check "exec of an uploaded file fails (EACCES)" fails_with "exec $H/uploads/x" 13
+check "exec of /dev/null fails (EACCES)" fails_with exec-devnull 13
+check "exec of the loader itself fails (Landlock allows only the exec of sftp-server's files, noexec elsewhere)" \
+        bash -c 'o=$(echo "exec /etc/passwd" | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = "errno 13" ]' _ $U "$LAUNCHER"
+attack "open-write $H/newfile"
+check "creating a file in the read-only home fails ($OUT)" bash -c '[ "$1" = "errno 13" ] || [ "$1" = "errno 30" ]' _ "$OUT"
+attack "open-write /etc/passwd"
+check "writing the jail's /etc/passwd fails ($OUT)" bash -c '[ "$1" = "errno 13" ] || [ "$1" = "errno 30" ]' _ "$OUT"
+attack "open-write $H/uploads/newfile"
+check "creating a file in uploads works ($OUT)" [ "$OUT" = ok ]
+check "reading the home works" bash -c 'o=$(echo "open-read $3" | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER" "$H"
+
+done_testing
