@@ -3,8 +3,11 @@
  * as a C array, so the launcher loads a finished program at login and never
  * links libseccomp.
  *
- *   sftpjail-seccomp-compile POLICY OUTPUT.c */
+ *   sftpjail-seccomp-compile POLICY OUTPUT.c
+ *   sftpjail-seccomp-compile --text POLICY OUTPUT.c
+ *       (the policy text itself as a C string, for sftpjailctl print-filter) */
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,12 +32,52 @@ static char *slurp(const char *path)
         return buf;
 }
 
+/* The policy as a C string literal, validated first. */
+static int emit_text(const char *policy, const char *output)
+{
+        struct sp_policy p;
+        char err[512];
+        char *text = slurp(policy);
+        FILE *out;
+
+        if (!text) {
+                perror(policy);
+                return 1;
+        }
+        if (sp_parse(text, &p, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s: %s\n", policy, err);
+                return 1;
+        }
+        sp_free(&p);
+        out = fopen(output, "we");
+        if (!out) {
+                perror(output);
+                return 1;
+        }
+        fprintf(out, "/* Generated from %s. Do not edit. */\nconst char sftpjail_policy_text[] =\n\t\"", policy);
+        for (const char *c = text; *c; c++) {
+                if (*c == '\n')
+                        fputs("\\n\"\n\t\"", out);
+                else if (*c == '"' || *c == '\\')
+                        fprintf(out, "\\%c", *c);
+                else if ((unsigned char)*c < 0x20)
+                        fprintf(out, "\\%03o", (unsigned char)*c);
+                else
+                        fputc(*c, out);
+        }
+        fputs("\";\n", out);
+        free(text);
+        return fclose(out) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
         struct sp_policy p;
         char err[512];
         struct stat st;
 
+        if (argc == 4 && strcmp(argv[1], "--text") == 0)
+                return emit_text(argv[2], argv[3]);
         if (argc != 3) {
                 fprintf(stderr, "usage: %s POLICY OUTPUT.c\n", argv[0]);
                 return 2;

@@ -139,8 +139,8 @@ static void add_file(struct jail *j, const char *jail_path, int fd, bool device)
         /* Binaries and libraries: read-only, executable, no devices or
          * set-id.  /dev/null: read-only mount (writes to a device still
          * work), no exec, no set-id, devices allowed. */
-        set_attr(f->tree, jail_path,
-                 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | (device ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV), false);
+        f->attr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | (device ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV);
+        set_attr(f->tree, jail_path, f->attr, false);
 }
 
 /* Open a system file: root-owned, not writable by others, regular. */
@@ -282,10 +282,12 @@ void jail_prepare(struct jail *j, const struct config *c, const struct identity 
         /* The clones are taken from the fds we checked: a rename or a
          * symlink planted from now on cannot change what gets mounted. */
         j->home_tree = clone_tree(home_fd, id->home, true);
-        set_attr(j->home_tree, id->home, flags | (p->access == ACCESS_HOME ? 0 : MOUNT_ATTR_RDONLY), true);
+        j->home_attr = flags | (p->access == ACCESS_HOME ? 0 : MOUNT_ATTR_RDONLY);
+        set_attr(j->home_tree, id->home, j->home_attr, true);
         if (uploads_fd >= 0) {
                 j->uploads_tree = clone_tree(uploads_fd, p->uploads, true);
-                set_attr(j->uploads_tree, p->uploads, flags, true);
+                j->uploads_attr = flags;
+                set_attr(j->uploads_tree, p->uploads, j->uploads_attr, true);
         }
         prepare_binaries(j, c->sftp_server);
         prepare_dev_null(j);

@@ -27,8 +27,9 @@
 #define JAIL_MAX_FILES (ELF_MAX_NEEDED + 4)
 
 struct jail_file {
-        char path[PATH_MAX]; /* where it appears in the jail */
-        int tree;            /* detached mount of the source file */
+        char path[PATH_MAX];     /* where it appears in the jail */
+        int tree;                /* detached mount of the source file */
+        unsigned long long attr; /* MOUNT_ATTR_* it carries */
 };
 
 struct jail {
@@ -36,6 +37,7 @@ struct jail {
         const struct policy *policy;
         int home_tree;       /* detached mount of the home */
         int uploads_tree;    /* detached mount of uploads, or -1 */
+        unsigned long long home_attr, uploads_attr; /* MOUNT_ATTR_* */
         struct stat uploads_st;
         size_t n_files;
         struct jail_file files[JAIL_MAX_FILES];

@@ -183,7 +183,7 @@ static void new_session_id(char out[17])
 
 struct child_args {
         struct jail *jail;
-        const char *passwd, *group;
+        const char *passwd, *group, *hostname;
         const char **argv;
         char **envp;
         int status_w, log_w, alive_r;
@@ -211,7 +211,10 @@ static _noreturn_ void jail_child(struct child_args *a)
 
         if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
                 die_errno("setsid");
-        if (sethostname("sftpjail", 8) < 0)
+        /* The jail's hostname carries the session id, so that
+         * "sftpjailctl sessions" can tell sessions apart (it reads it
+         * through the jail's UTS namespace); sftp-server never shows it. */
+        if (sethostname(a->hostname, strlen(a->hostname)) < 0)
                 die_errno("sethostname");
         if (setrlimit(RLIMIT_CORE, &no_core) < 0)
                 die_errno("setrlimit");
@@ -245,7 +248,7 @@ int main(int argc, char **argv)
         struct policy pol;
         struct jail jail;
         struct session sess = { 0 };
-        char err[1024], session_id[17], passwd[2048], group[1024], argbuf[2048];
+        char err[1024], session_id[17], hostname[32], passwd[2048], group[1024], argbuf[2048];
         char env_home[PATH_MAX + 8], env_user[300], env_logname[300], env_tz[80];
         const char *sargv[POLICY_ARGV_MAX];
         char *envp[6];
@@ -258,6 +261,7 @@ int main(int argc, char **argv)
         take_environment(&inv);
         log_open();
         new_session_id(session_id);
+        snprintf(hostname, sizeof(hostname), "sftpjail-%s", session_id);
         log_set_context("?", session_id);
         lookup_identity(&id);
         log_set_context(id.name, session_id);
@@ -317,7 +321,8 @@ int main(int argc, char **argv)
                 close(log_pipe[0]);
                 close(alive_pipe[1]);
                 struct child_args a = {
-                        .jail = &jail, .passwd = passwd, .group = group, .argv = sargv, .envp = envp,
+                        .jail = &jail, .passwd = passwd, .group = group, .hostname = hostname,
+                        .argv = sargv, .envp = envp,
                         .status_w = status_pipe[1], .log_w = log_pipe[1], .alive_r = alive_pipe[0],
                 };
                 jail_child(&a);

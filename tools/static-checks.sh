@@ -12,7 +12,10 @@ cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --i
 echo "--- clang-tidy"
 # valist.Uninitialized: clang 14 reports every vsnprintf after va_start under
 # _FORTIFY_SOURCE (a known false positive of that release).
+# unix.Malloc: clang 14's analyzer does not model __attribute__((cleanup)),
+# so every _cleanup_free_ reads as a leak; leaks are checked for real by
+# LeakSanitizer in the sanitizer suite instead.
 clang-tidy --quiet -p "$build" --warnings-as-errors='*' \
-        --checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-assignment-in-if-condition,-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result,cert-err34-c,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-security.insecureAPI.*,misc-redundant-expression,performance-*' \
+        --checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-assignment-in-if-condition,-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result,cert-err34-c,clang-analyzer-*,-clang-analyzer-valist.Uninitialized,-clang-analyzer-unix.Malloc,-clang-analyzer-security.insecureAPI.*,misc-redundant-expression,performance-*' \
         "${srcs[@]}" 2>/dev/null || rc=1
 exit $rc

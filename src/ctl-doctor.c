@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* doctor: find what would refuse or weaken a login, one line per problem
+ * with what to do; --fix repairs what is safe to repair (owners, modes,
+ * missing uploads directories, the launcher's file capabilities). */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <grp.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "caps.h"
+#include "config.h"
+#include "ctl.h"
+#include "util.h"
+
+static int problems, fixed;
+static bool fix;
+
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void problem(const char *fmt, ...)
+{
+        va_list ap;
+
+        printf("problem: ");
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n");
+        problems++;
+}
+
+static void did_fix(const char *what)
+{
+        printf("fixed: %s\n", what);
+        fixed++;
+}
+
+static void check_launcher(void)
+{
+        const char *path = SFTPJAIL_LAUNCHER_PATH;
+        struct stat st;
+        cap_t want = cap_from_text(SFTPJAIL_FILE_CAPS), have;
+
+        if (stat(path, &st) < 0) {
+                problem("launcher %s: %s; install sftpjail (meson install)", path, strerror(errno));
+                cap_free(want);
+                return;
+        }
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                problem("launcher %s must be owned by root and not group/world-writable", path);
+        if (st.st_mode & (S_ISUID | S_ISGID)) {
+                if (fix && chmod(path, st.st_mode & 0755) == 0)
+                        did_fix("removed the set-uid/set-gid bit from the launcher");
+                else
+                        problem("launcher %s is set-uid/set-gid; it must use file capabilities only (chmod u-s,g-s)",
+                                path);
+        }
+        have = cap_get_file(path);
+        if (!have || cap_compare(want, have) != 0) {
+                char *txt = have ? cap_to_text(have, NULL) : NULL;
+                if (fix && cap_set_file(path, want) == 0)
+                        did_fix("set the launcher's file capabilities to " SFTPJAIL_FILE_CAPS);
+                else
+                        problem("launcher %s has file capabilities '%s', expected '%s' (setcap %s %s)", path,
+                                txt ? txt : "none", SFTPJAIL_FILE_CAPS, SFTPJAIL_FILE_CAPS, path);
+                cap_free(txt);
+        }
+        cap_free(have);
+        cap_free(want);
+}
+
+static void check_kernel(void)
+{
+        static const char *const ns[] = { "mnt", "pid", "net", "ipc", "uts", "cgroup" };
+        char p[64];
+        int abi;
+
+        for (size_t i = 0; i < ELEMENTSOF(ns); i++) {
+                snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+                if (access(p, F_OK) < 0)
+                        problem("kernel: no %s namespaces; the jail needs CONFIG_%s_NS", ns[i], ns[i]);
+        }
+        if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+                problem("kernel: no seccomp; logins are refused without it (CONFIG_SECCOMP_FILTER)");
+        /* Called with bad arguments: EBADF/EINVAL means present, ENOSYS not. */
+        errno = 0;
+        if (open_tree(-1, "", 0) < 0 && errno == ENOSYS)
+                problem("kernel: no open_tree(2) (Linux >= 5.2 needed); logins are refused");
+        errno = 0;
+        if (mount_setattr(-1, "", 0, NULL, 0) < 0 && errno == ENOSYS)
+                problem("kernel: no mount_setattr(2) (Linux >= 5.12 needed); logins are refused");
+        errno = 0;
+        if (syscall(SYS_openat2, -1, "", NULL, 0) < 0 && errno == ENOSYS)
+                problem("kernel: no openat2(2) (Linux >= 5.6 needed); logins are refused");
+        abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 0)
+                printf("note: kernel without Landlock (%s): jails run without it (add 'landlock' to lsm=)\n",
+                       strerror(errno));
+        else
+                printf("ok: kernel has namespaces, seccomp, open_tree, mount_setattr, openat2, Landlock ABI %d\n",
+                       abi);
+}
+
+/* One line of "sshd -T" output: value of key, or NULL. */
+static const char *sshd_value(const char *out, const char *key, char *buf, size_t len)
+{
+        size_t kl = strlen(key);
+
+        for (const char *p = out; p && *p;) {
+                const char *eol = strchrnul(p, '\n');
+                if ((size_t)(eol - p) > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+                        snprintf(buf, len, "%.*s", (int)(eol - p - (ptrdiff_t)kl - 1), p + kl + 1);
+                        return buf;
+                }
+                p = *eol ? eol + 1 : NULL;
+        }
+        return NULL;
+}
+
+static void check_sshd(const char *cfg, const char *user)
+{
+        char spec[256], v[1024];
+        _cleanup_free_ char *out = NULL;
+        snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
+        char *argv[] = { (char *)"/usr/sbin/sshd", (char *)"-T", (char *)"-f", (char *)cfg, (char *)"-C", spec, NULL };
+
+        if (ctl_run(argv, &out) != 0 || !out) {
+                problem("sshd config %s: 'sshd -T' failed for %s; run 'sshd -t -f %s'", cfg, user, cfg);
+                return;
+        }
+        const char *fc = sshd_value(out, "forcecommand", v, sizeof(v));
+        if (!fc || !strstr(fc, "sftpjail"))
+                problem("sshd config %s: no ForceCommand %s for %s (see /usr/share/sftpjail/sshd_config.d-sftpjail.conf)",
+                        cfg, SFTPJAIL_LAUNCHER_PATH, user);
+        if (!sshd_value(out, "disableforwarding", v, sizeof(v)) || !streq(v, "yes"))
+                problem("sshd config %s: DisableForwarding is not yes for %s: port forwarding passes ForceCommand",
+                        cfg, user);
+        if (!sshd_value(out, "permittty", v, sizeof(v)) || !streq(v, "no"))
+                problem("sshd config %s: PermitTTY is not no for %s", cfg, user);
+        if (!sshd_value(out, "permituserrc", v, sizeof(v)) || !streq(v, "no"))
+                problem("sshd config %s: PermitUserRC is not no for %s: ~/.ssh/rc would run", cfg, user);
+        if (!sshd_value(out, "permittunnel", v, sizeof(v)) || !streq(v, "no"))
+                problem("sshd config %s: PermitTunnel is not no for %s", cfg, user);
+        if (!sshd_value(out, "subsystem", v, sizeof(v)) || strncmp(v, "sftp ", 5) != 0)
+                problem("sshd config %s: no 'Subsystem sftp' line: SFTP requests are refused before the launcher runs",
+                        cfg);
+        if (!sshd_value(out, "authorizedkeysfile", v, sizeof(v)) || !strstr(v, KEYS_DIR))
+                problem("sshd config %s: AuthorizedKeysFile for %s is '%s', not %s/%%u: users could add their own keys",
+                        cfg, user, v, KEYS_DIR);
+}
+
+/* Owner and mode of a directory; fixed with --fix. */
+static void check_dir(const char *path, uid_t uid, gid_t gid, mode_t mode, const char *why, bool create)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0) {
+                if (create && fix && mkdir(path, mode) == 0 && chown(path, uid, gid) == 0) {
+                        did_fix(path);
+                        return;
+                }
+                problem("%s %s: %s%s", why, path, strerror(errno), create ? " (doctor --fix creates it)" : "");
+                return;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                problem("%s %s is not a directory (a symlink?); replace it by a directory", why, path);
+                return;
+        }
+        if (st.st_uid != uid || (st.st_mode & (S_IWGRP | S_IWOTH)) || (gid != (gid_t)-1 && st.st_gid != gid)) {
+                if (fix && lchown(path, uid, gid) == 0 && chmod(path, mode) == 0) {
+                        did_fix(path);
+                        return;
+                }
+                struct passwd *pw = getpwuid(uid);
+                problem("%s %s is %u:%u %04o; it must be owned by %s and not group/world-writable (chown/chmod, or doctor --fix)",
+                        why, path, st.st_uid, st.st_gid, st.st_mode & 07777, pw ? pw->pw_name : "?");
+        }
+}
+
+static void check_user_policy(const struct config *c, const struct identity *id, const char **sshd_cfgs,
+                              size_t n_cfgs);
+
+static void check_user(const struct config *c, const char *name, const char **sshd_cfgs, size_t n_cfgs)
+{
+        struct identity id;
+
+        if (!getpwnam(name) || ctl_identity(name, &id) < 0) {
+                problem("user %s is named in %s but does not exist (sftpjailctl add-user %s)", name,
+                        SFTPJAIL_CONFIG_FILE, name);
+                return;
+        }
+        check_user_policy(c, &id, sshd_cfgs, n_cfgs);
+        ctl_identity_free(&id);
+}
+
+static void check_user_policy(const struct config *c, const struct identity *idp, const char **sshd_cfgs,
+                              size_t n_cfgs)
+{
+        const struct identity id = *idp;
+        const char *name = id.name;
+        struct policy p;
+        struct passwd *pw = getpwnam(name);
+        char path[PATH_MAX + 32];
+
+        if (!pw)
+                return;
+        if (policy_resolve(c, &id, &p) < 0) {
+                problem("user %s is in group %s but no rule names them: logins are refused (add [user %s] or [group %s])",
+                        name, JAIL_GROUP, name, JAIL_GROUP);
+                return;
+        }
+        const char *sh = strrchr(pw->pw_shell, '/');
+        sh = sh ? sh + 1 : pw->pw_shell;
+        if (streq(sh, "nologin") || streq(sh, "false"))
+                problem("user %s: login shell %s ignores ForceCommand; set it to %s (usermod -s)", name, pw->pw_shell,
+                        SFTPJAIL_LAUNCHER_PATH);
+        else if (!streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH))
+                printf("note: user %s: login shell %s; %s is safer (a shell may read rc files)\n", name,
+                       pw->pw_shell, SFTPJAIL_LAUNCHER_PATH);
+        /* The same rules as the launcher's open_home(). */
+        snprintf(path, sizeof(path), "%s", pw->pw_dir);
+        for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                check_dir(path, 0, (gid_t)-1, 0755, "home ancestor", false);
+                *s = '/';
+        }
+        check_dir(pw->pw_dir, p.access == ACCESS_HOME ? pw->pw_uid : 0, pw->pw_gid, 0750, "home", true);
+        if (p.uploads) {
+                snprintf(path, sizeof(path), "%s/%s", pw->pw_dir, p.uploads);
+                check_dir(path, pw->pw_uid, pw->pw_gid, 0750, "uploads directory", true);
+        }
+        snprintf(path, sizeof(path), "%s/%s", KEYS_DIR, name);
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                problem("user %s has no keys file %s (sftpjailctl add-user %s --key FILE)", name, path, name);
+        else if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+                if (fix && S_ISREG(st.st_mode) && lchown(path, 0, 0) == 0 && chmod(path, 0644) == 0)
+                        did_fix(path);
+                else
+                        problem("keys file %s must be a root-owned regular file, mode 0644", path);
+        }
+        for (size_t i = 0; i < n_cfgs; i++)
+                check_sshd(sshd_cfgs[i], name);
+}
+
+static const char doctor_usage[] =
+        "Usage: sftpjailctl doctor [--fix] [--sshd-config FILE]...\n"
+        "\n"
+        "Check the configuration (syntax and meaning, with line numbers), the\n"
+        "launcher's file capabilities, sshd's effective settings for every jailed\n"
+        "user (sshd -T -C), every jailed user's home, uploads, shell and keys, and\n"
+        "the kernel's features.  One line per problem, saying what to do.\n"
+        "Exit status 1 if any problem remains.\n"
+        "\n"
+        "  --fix                repair owners, modes, missing uploads directories and\n"
+        "                       the launcher's capabilities\n"
+        "  --sshd-config FILE   sshd configuration to check (repeatable; default:\n"
+        "                       /etc/ssh/sshd_config and " SFTPJAIL_CONFDIR "/sshd_config\n"
+        "                       where they exist)\n";
+
+int cmd_doctor(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "fix", no_argument, NULL, 'f' },
+                { "sshd-config", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        const char *cfgs[16];
+        size_t n_cfgs = 0;
+        struct config c;
+        char err[1024];
+        int o;
+
+        if (ctl_help_requested(argc, argv, doctor_usage))
+                return CTL_EXIT_OK;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                if (o == 'f')
+                        fix = true;
+                else if (o == 's' && n_cfgs < ELEMENTSOF(cfgs))
+                        cfgs[n_cfgs++] = optarg;
+                else {
+                        fputs(doctor_usage, stderr);
+                        return CTL_EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                fputs(doctor_usage, stderr);
+                return CTL_EXIT_USAGE;
+        }
+        if (!n_cfgs) {
+                if (access("/etc/ssh/sshd_config", F_OK) == 0)
+                        cfgs[n_cfgs++] = "/etc/ssh/sshd_config";
+                if (access(SFTPJAIL_CONFDIR "/sshd_config", F_OK) == 0)
+                        cfgs[n_cfgs++] = SFTPJAIL_CONFDIR "/sshd_config";
+        }
+
+        check_kernel();
+        check_launcher();
+        if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
+                problem("%s: every login is refused until this is fixed", err);
+        } else {
+                /* Users: members of the jailed group and every [user]. */
+                const char *names[1024];
+                size_t n = 0;
+                struct group *gr = getgrnam(JAIL_GROUP);
+                struct passwd *pw;
+                setpwent();
+                while ((pw = getpwent()) && n < ELEMENTSOF(names)) {
+                        bool in = gr && pw->pw_gid == gr->gr_gid;
+                        for (char **m = gr ? gr->gr_mem : NULL; m && *m && !in; m++)
+                                in = streq(*m, pw->pw_name);
+                        if (in)
+                                names[n++] = strdup(pw->pw_name);
+                }
+                endpwent();
+                size_t n_members = n; /* these were strdup'd; the rest belong to c */
+                for (size_t i = 0; i < c.n_rules && n < ELEMENTSOF(names); i++) {
+                        bool dup = false;
+                        if (c.rules[i].kind != RULE_USER)
+                                continue;
+                        for (size_t k = 0; k < n; k++)
+                                dup |= streq(names[k], c.rules[i].name);
+                        if (!dup)
+                                names[n++] = c.rules[i].name;
+                }
+                for (size_t i = 0; i < n; i++)
+                        check_user(&c, names[i], cfgs, n_cfgs);
+                for (size_t i = 0; i < n_members; i++)
+                        free((char *)names[i]);
+                printf("checked: %s, %zu jailed user(s), %zu sshd configuration(s)\n", SFTPJAIL_CONFIG_FILE, n,
+                       n_cfgs);
+                config_free(&c);
+        }
+        if (problems)
+                printf("%d problem(s) found%s\n", problems, fixed ? " (after fixes)" : "");
+        else
+                printf("no problems found%s\n", fixed ? " (after fixes)" : "");
+        return problems ? CTL_EXIT_PROBLEMS : CTL_EXIT_OK;
+}

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* add-user / remove-user: provisioning.  Every input is validated before
+ * anything changes; every change is skipped when the state is already
+ * right, so running a command twice changes nothing the second time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "ctl.h"
+#include "util.h"
+
+static int changes;
+
+static void changed(const char *what, const char *detail)
+{
+        printf("%s: %s\n", what, detail);
+        changes++;
+}
+
+static char *read_file(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        char *buf = NULL;
+        size_t len = 0;
+
+        if (!f)
+                return NULL;
+        if (getdelim(&buf, &len, '\0', f) < 0) {
+                free(buf);
+                buf = strdup("");
+        }
+        fclose(f);
+        return buf;
+}
+
+/* Write atomically (same directory, then rename), root-owned, mode. */
+static int write_file_atomic(const char *path, const char *text, mode_t mode)
+{
+        char tmp[PATH_MAX];
+        int fd;
+        size_t len = strlen(text);
+
+        snprintf(tmp, sizeof(tmp), "%s.sftpjailctl.XXXXXX", path);
+        fd = mkstemp(tmp);
+        if (fd < 0)
+                return -1;
+        if (write(fd, text, len) != (ssize_t)len || fchown(fd, 0, 0) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0 ||
+            close(fd) < 0 || rename(tmp, path) < 0) {
+                unlink(tmp);
+                return -1;
+        }
+        return 0;
+}
+
+/* Find "[user NAME]" in text: start of the header line and end of the
+ * section (next header or end).  Returns false if absent. */
+static bool find_user_section(const char *text, const char *name, size_t *start, size_t *end)
+{
+        char header[128];
+        const char *p = text;
+
+        snprintf(header, sizeof(header), "[user %s]", name);
+        while (*p) {
+                const char *eol = strchrnul(p, '\n');
+                const char *s = p + strspn(p, " \t");
+                size_t hl = strlen(header);
+                if ((size_t)(eol - s) >= hl && strncmp(s, header, hl) == 0 &&
+                    strspn(s + hl, " \t\r") == (size_t)(eol - s - (ptrdiff_t)hl)) {
+                        *start = (size_t)(p - text);
+                        const char *q = *eol ? eol + 1 : eol;
+                        while (*q) {
+                                const char *t = q + strspn(q, " \t");
+                                if (*t == '[')
+                                        break;
+                                q = strchrnul(q, '\n');
+                                if (*q)
+                                        q++;
+                        }
+                        *end = (size_t)(q - text);
+                        return true;
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return false;
+}
+
+/* Return the config text with [user NAME] holding key=value for each
+ * given key (other keys of the section kept); remove it if remove. */
+static char *edit_config(const char *text, const char *name, const char *access, const char *umask_s, bool remove)
+{
+        size_t start, end;
+        bool found = find_user_section(text, name, &start, &end);
+        char *out;
+        size_t cap = strlen(text) + 512;
+
+        if (!found && remove)
+                return strdup(text);
+        out = calloc(1, cap);
+        if (!out)
+                return NULL;
+        if (!found) {
+                snprintf(out, cap, "%s%s[user %s]\n", text, (*text && text[strlen(text) - 1] != '\n') ? "\n" : "",
+                         name);
+                if (access)
+                        snprintf(out + strlen(out), cap - strlen(out), "access = %s\n", access);
+                if (umask_s)
+                        snprintf(out + strlen(out), cap - strlen(out), "umask = %s\n", umask_s);
+                return out;
+        }
+        memcpy(out, text, start);
+        if (!remove) {
+                /* Keep the section's lines except the keys we set. */
+                const char *p = text + start;
+                bool first = true;
+                while (p < text + end) {
+                        const char *eol = strchrnul(p, '\n');
+                        size_t l = (size_t)(eol - p) + (*eol ? 1 : 0);
+                        const char *k = p + strspn(p, " \t");
+                        bool drop = !first && ((access && strncmp(k, "access", 6) == 0 && strchr(" \t=", k[6])) ||
+                                               (umask_s && strncmp(k, "umask", 5) == 0 && strchr(" \t=", k[5])));
+                        if (!drop)
+                                strncat(out, p, l);
+                        if (first && (access || umask_s)) {
+                                if (access)
+                                        snprintf(out + strlen(out), cap - strlen(out), "access = %s\n", access);
+                                if (umask_s)
+                                        snprintf(out + strlen(out), cap - strlen(out), "umask = %s\n", umask_s);
+                        }
+                        first = false;
+                        p += l;
+                }
+        }
+        strcat(out, text + end);
+        return out;
+}
+
+/* The configuration with a [user NAME] edit applied, validated before it
+ * is written.  Returns 0, or -1 with a message. */
+static int update_config(const char *name, const char *access, const char *umask_s, bool remove, bool dry)
+{
+        char err[1024];
+        struct config c;
+        _cleanup_free_ char *text = NULL, *next = NULL;
+
+        if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
+                ctl_error("%s; fix it first (sftpjailctl doctor)", err);
+                return -1;
+        }
+        config_free(&c);
+        text = read_file(SFTPJAIL_CONFIG_FILE);
+        next = text ? edit_config(text, name, access, umask_s, remove) : NULL;
+        if (!next) {
+                ctl_error("%s: %s", SFTPJAIL_CONFIG_FILE, strerror(errno));
+                return -1;
+        }
+        if (config_parse_string(next, SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
+                ctl_error("refusing to write an invalid configuration: %s", err);
+                return -1;
+        }
+        config_free(&c);
+        if (streq(text, next) || dry)
+                return 0;
+        if (write_file_atomic(SFTPJAIL_CONFIG_FILE, next, 0644) < 0) {
+                ctl_error("writing %s: %s", SFTPJAIL_CONFIG_FILE, strerror(errno));
+                return -1;
+        }
+        changed(SFTPJAIL_CONFIG_FILE, remove ? "removed the user's section" : "user section written");
+        return 0;
+}
+
+/* Validate one public key with ssh-keygen; append it to keys. */
+static int add_key_file(const char *path, char **keys)
+{
+        char *argv[] = { (char *)"ssh-keygen", (char *)"-l", (char *)"-f", (char *)path, NULL };
+        _cleanup_free_ char *out = NULL, *text = NULL;
+        int r = ctl_run(argv, &out);
+
+        if (r != 0) {
+                ctl_error("%s: not a valid SSH public key (ssh-keygen -l failed)", path);
+                return -1;
+        }
+        text = read_file(path);
+        if (!text || strchr(text, '\0') != text + strlen(text)) {
+                ctl_error("%s: cannot read", path);
+                return -1;
+        }
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+                line += strspn(line, " \t");
+                if (!*line || *line == '#')
+                        continue;
+                size_t old = *keys ? strlen(*keys) : 0;
+                char *n = realloc(*keys, old + strlen(line) + 2);
+                if (!n)
+                        return -1;
+                if (!old)
+                        n[0] = '\0';
+                strcat(strcat(n, line), "\n");
+                *keys = n;
+        }
+        return 0;
+}
+
+static int ensure_dir(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0) {
+                if (errno != ENOENT || mkdir(path, mode) < 0 || lstat(path, &st) < 0) {
+                        ctl_error("mkdir %s: %s", path, strerror(errno));
+                        return -1;
+                }
+                changed(path, "created");
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                ctl_error("%s exists and is not a directory (a symlink?); refusing", path);
+                return -1;
+        }
+        if (st.st_uid != uid || st.st_gid != gid) {
+                if (lchown(path, uid, gid) < 0)
+                        { ctl_error("chown %s: %s", path, strerror(errno)); return -1; }
+                changed(path, "owner fixed");
+        }
+        if ((st.st_mode & 07777) != mode) {
+                if (chmod(path, mode) < 0)
+                        { ctl_error("chmod %s: %s", path, strerror(errno)); return -1; }
+                changed(path, "mode fixed");
+        }
+        return 0;
+}
+
+static const char add_usage[] =
+        "Usage: sftpjailctl add-user NAME [--key FILE]... [--access MODE] [--umask OCT] [--home-base DIR]\n"
+        "\n"
+        "Create or update a jailed SFTP user: the account (login shell: the\n"
+        "launcher; member of group " JAIL_GROUP "), the home BASE/NAME (root:NAME 0750)\n"
+        "and its uploads/ (NAME:NAME 0750), the SSH keys in " KEYS_DIR "/NAME\n"
+        "(root-owned; the user cannot change them) and a [user NAME] section in\n"
+        SFTPJAIL_CONFIG_FILE ".  Running it twice changes nothing the second time.\n"
+        "\n"
+        "  --key FILE         public key file (repeatable; replaces the stored keys)\n"
+        "  --access MODE      readonly | uploads | dropbox | home\n"
+        "  --umask OCT        e.g. 027\n"
+        "  --home-base DIR    where new homes go (default " DEFAULT_HOME_BASE ")\n";
+
+int cmd_add_user(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "key", required_argument, NULL, 'k' },       { "access", required_argument, NULL, 'a' },
+                { "umask", required_argument, NULL, 'u' },     { "home-base", required_argument, NULL, 'b' },
+                { "help", no_argument, NULL, 'h' },           { 0 },
+        };
+        const char *access = NULL, *umask_s = NULL, *base = DEFAULT_HOME_BASE;
+        _cleanup_free_ char *keys = NULL;
+        bool have_keys = false;
+        int c;
+
+        if (ctl_help_requested(argc, argv, add_usage))
+                return CTL_EXIT_OK;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (c) {
+                case 'k':
+                        if (add_key_file(optarg, &keys) < 0)
+                                return CTL_EXIT_USAGE;
+                        have_keys = true;
+                        break;
+                case 'a':
+                        if (access_from_string(optarg) == ACCESS_UNSET) {
+                                ctl_error("--access must be readonly, uploads, dropbox or home, not '%s'", optarg);
+                                return CTL_EXIT_USAGE;
+                        }
+                        access = optarg;
+                        break;
+                case 'u': {
+                        char *end;
+                        long v = strtol(optarg, &end, 8);
+                        if (!*optarg || *end || v < 0 || v > 0777) {
+                                ctl_error("--umask must be octal 000-777, not '%s'", optarg);
+                                return CTL_EXIT_USAGE;
+                        }
+                        umask_s = optarg;
+                        break;
+                }
+                case 'b':
+                        if (optarg[0] != '/' || streq(optarg, "/") || strstr(optarg, "/..") || strstr(optarg, "//")) {
+                                ctl_error("--home-base must be an absolute, canonical directory other than /");
+                                return CTL_EXIT_USAGE;
+                        }
+                        base = optarg;
+                        break;
+                default:
+                        fputs(add_usage, stderr);
+                        return CTL_EXIT_USAGE;
+                }
+        }
+        if (optind != argc - 1) {
+                fputs(add_usage, stderr);
+                return CTL_EXIT_USAGE;
+        }
+        if (have_keys && !keys) {
+                ctl_error("the key files hold no key");
+                return CTL_EXIT_USAGE;
+        }
+        const char *name = argv[optind];
+        if (!ctl_valid_user_name(name)) {
+                ctl_error("invalid user name '%s' (lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)",
+                          name);
+                return CTL_EXIT_USAGE;
+        }
+        if (getuid() != 0) {
+                ctl_error("add-user must run as root");
+                return CTL_EXIT_ERROR;
+        }
+        struct passwd *pw = getpwnam(name);
+        if (pw && pw->pw_uid == 0) {
+                ctl_error("refusing to jail a uid 0 account");
+                return CTL_EXIT_USAGE;
+        }
+        /* Validate the configuration edit before changing anything. */
+        if (update_config(name, access, umask_s, false, true) < 0)
+                return CTL_EXIT_ERROR;
+
+        if (!getgrnam(JAIL_GROUP)) {
+                char *ga[] = { (char *)"groupadd", (char *)"--system", (char *)JAIL_GROUP, NULL };
+                if (ctl_run(ga, NULL) != 0)
+                        { ctl_error("groupadd %s failed", JAIL_GROUP); return CTL_EXIT_ERROR; }
+                changed("group " JAIL_GROUP, "created");
+        }
+        if (ensure_dir(base, 0, 0, 0755) < 0)
+                return CTL_EXIT_ERROR;
+        if (!pw) {
+                char home[PATH_MAX];
+                snprintf(home, sizeof(home), "%s/%s", base, name);
+                char *ua[] = { (char *)"useradd", (char *)"-M", (char *)"-U", (char *)"-d", home, (char *)"-s",
+                               (char *)SFTPJAIL_LAUNCHER_PATH, (char *)"-G", (char *)JAIL_GROUP, (char *)name, NULL };
+                char *pa[] = { (char *)"usermod", (char *)"-p", (char *)"*", (char *)name, NULL };
+                /* '*': no password login, but not locked ('!'), which
+                 * would make sshd refuse keys too. */
+                if (ctl_run(ua, NULL) != 0 || ctl_run(pa, NULL) != 0)
+                        { ctl_error("useradd %s failed", name); return CTL_EXIT_ERROR; }
+                changed(name, "account created");
+                pw = getpwnam(name);
+                if (!pw)
+                        { ctl_error("%s: created but not found", name); return CTL_EXIT_ERROR; }
+        } else {
+                struct identity id;
+                bool member = false;
+                ctl_identity(name, &id);
+                for (size_t i = 0; i < id.n_groups; i++)
+                        member |= streq(id.groups[i], JAIL_GROUP);
+                ctl_identity_free(&id);
+                if (!member) {
+                        char *ma[] = { (char *)"usermod", (char *)"-a", (char *)"-G", (char *)JAIL_GROUP, (char *)name, NULL };
+                        if (ctl_run(ma, NULL) != 0)
+                                { ctl_error("usermod -aG %s %s failed", JAIL_GROUP, name); return CTL_EXIT_ERROR; }
+                        changed(name, "added to group " JAIL_GROUP);
+                }
+                if (!streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH)) {
+                        char *sa[] = { (char *)"usermod", (char *)"-s", (char *)SFTPJAIL_LAUNCHER_PATH, (char *)name, NULL };
+                        if (ctl_run(sa, NULL) != 0)
+                                { ctl_error("usermod -s failed"); return CTL_EXIT_ERROR; }
+                        changed(name, "login shell set to the launcher");
+                }
+                pw = getpwnam(name);
+        }
+        enum access a = access ? access_from_string(access) : ACCESS_UPLOADS;
+        char home[PATH_MAX], uploads[PATH_MAX + 8];
+        snprintf(home, sizeof(home), "%s", pw->pw_dir);
+        snprintf(uploads, sizeof(uploads), "%s/uploads", home);
+        if (ensure_dir(home, a == ACCESS_HOME ? pw->pw_uid : 0, pw->pw_gid, 0750) < 0)
+                return CTL_EXIT_ERROR;
+        if ((a == ACCESS_UPLOADS || a == ACCESS_DROPBOX) && ensure_dir(uploads, pw->pw_uid, pw->pw_gid, 0750) < 0)
+                return CTL_EXIT_ERROR;
+
+        if (ensure_dir(KEYS_DIR, 0, 0, 0755) < 0)
+                return CTL_EXIT_ERROR;
+        if (have_keys) {
+                char kpath[PATH_MAX];
+                struct stat st;
+                snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
+                _cleanup_free_ char *old = read_file(kpath);
+                if (!old || !streq(old, keys) || lstat(kpath, &st) < 0 || st.st_uid != 0 ||
+                    (st.st_mode & 07777) != 0644) {
+                        if (write_file_atomic(kpath, keys, 0644) < 0)
+                                { ctl_error("writing %s: %s", kpath, strerror(errno)); return CTL_EXIT_ERROR; }
+                        changed(kpath, "keys written");
+                }
+        }
+        if (update_config(name, access, umask_s, false, false) < 0)
+                return CTL_EXIT_ERROR;
+        if (!changes)
+                printf("%s: no changes\n", name);
+        return CTL_EXIT_OK;
+}
+
+static const char remove_usage[] =
+        "Usage: sftpjailctl remove-user NAME [--keep-files]\n"
+        "\n"
+        "End NAME's jail access: remove the [user NAME] section and the stored\n"
+        "keys; then delete the account and its home, or with --keep-files lock\n"
+        "the account, drop it from group " JAIL_GROUP " and keep the home.\n";
+
+int cmd_remove_user(int argc, char **argv)
+{
+        bool keep = false;
+        const char *name = NULL;
+
+        if (ctl_help_requested(argc, argv, remove_usage))
+                return CTL_EXIT_OK;
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--keep-files"))
+                        keep = true;
+                else if (!name && argv[i][0] != '-')
+                        name = argv[i];
+                else {
+                        fputs(remove_usage, stderr);
+                        return CTL_EXIT_USAGE;
+                }
+        }
+        if (!name || !ctl_valid_user_name(name)) {
+                ctl_error("a valid user name is required");
+                return CTL_EXIT_USAGE;
+        }
+        struct passwd *pw = getpwnam(name);
+        if (!pw) {
+                ctl_error("no such user '%s'", name);
+                return CTL_EXIT_PROBLEMS;
+        }
+        if (pw->pw_uid == 0 || !streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH)) {
+                ctl_error("'%s' is not a jailed user (login shell %s); refusing", name, pw->pw_shell);
+                return CTL_EXIT_USAGE;
+        }
+        char home[PATH_MAX], kpath[PATH_MAX];
+        snprintf(home, sizeof(home), "%s", pw->pw_dir);
+        snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
+        if (update_config(name, NULL, NULL, true, false) < 0)
+                return CTL_EXIT_ERROR;
+        if (unlink(kpath) == 0)
+                changed(kpath, "removed");
+        if (keep) {
+                char *da[] = { (char *)"gpasswd", (char *)"-d", (char *)name, (char *)JAIL_GROUP, NULL };
+                char *la[] = { (char *)"usermod", (char *)"-L", (char *)name, NULL };
+                ctl_run(da, NULL);
+                if (ctl_run(la, NULL) != 0)
+                        { ctl_error("usermod -L failed"); return CTL_EXIT_ERROR; }
+                changed(name, "locked, files kept");
+                return CTL_EXIT_OK;
+        }
+        char *ua[] = { (char *)"userdel", (char *)name, NULL };
+        if (ctl_run(ua, NULL) != 0)
+                { ctl_error("userdel %s failed", name); return CTL_EXIT_ERROR; }
+        changed(name, "account deleted");
+        /* Only a home below the default base is deleted automatically. */
+        size_t bl = strlen(DEFAULT_HOME_BASE);
+        if (strncmp(home, DEFAULT_HOME_BASE "/", bl + 1) == 0 && !strchr(home + bl + 1, '/')) {
+                char *ra[] = { (char *)"rm", (char *)"-rf", (char *)"--one-file-system", home, NULL };
+                if (ctl_run(ra, NULL) == 0)
+                        changed(home, "deleted");
+        } else {
+                printf("%s: kept (not below %s); remove it yourself\n", home, DEFAULT_HOME_BASE);
+        }
+        return CTL_EXIT_OK;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sftpjailctl: the admin CLI (run by root).  One file per command group:
+ * ctl-user.c (add-user, remove-user), ctl-doctor.c, ctl-explain.c,
+ * ctl-sessions.c (sessions, kill-session), ctl-filter.c (print-filter). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_PROBLEMS 1 /* doctor found problems; a session was not found */
+#define CTL_EXIT_USAGE 2
+#define CTL_EXIT_ERROR 3
+
+#define JAIL_GROUP "sftpjail"
+#define DEFAULT_HOME_BASE "/srv/sftp"
+#define KEYS_DIR SFTPJAIL_CONFDIR "/authorized_keys"
+
+int cmd_add_user(int argc, char **argv);
+int cmd_remove_user(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+int cmd_kill_session(int argc, char **argv);
+int cmd_print_filter(int argc, char **argv);
+
+/* Helpers (sftpjailctl.c). */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run argv (no shell); returns the exit status, -1 if it could not run.
+ * With out != NULL, stdout is captured (NUL-terminated, malloc'd). */
+int ctl_run(char *const argv[], char **out);
+bool ctl_help_requested(int argc, char **argv, const char *usage);
+bool ctl_valid_user_name(const char *s);
+/* Identity of an existing user, as the launcher sees it at login
+ * (primary + supplementary groups); free with ctl_identity_free(). */
+int ctl_identity(const char *name, struct identity *id);
+void ctl_identity_free(struct identity *id);
