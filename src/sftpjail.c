@@ -39,6 +39,7 @@
 #include "request.h"
 #include "seccomp-filter.h"
 #include "supervisor.h"
+#include "timing.h"
 
 #define JAIL_NAMESPACES \
         (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
@@ -208,6 +209,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         close(a->log_w);
 
         jail_build(a->jail, a->passwd, a->group);
+        STAGE("child:build-tree+pivot");
 
         if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
                 die_errno("setsid");
@@ -220,6 +222,7 @@ static _noreturn_ void jail_child(struct child_args *a)
                 die_errno("setrlimit");
 
         caps_drop_all();
+        STAGE("child:setsid+rlimits+drop-caps");
 
         /* After the last credential change, so it is not reset; then make
          * sure the supervisor did not die before it took effect. */
@@ -235,7 +238,9 @@ static _noreturn_ void jail_child(struct child_args *a)
          * filter does not allow the landlock syscalls. */
         if (landlock_apply(a->jail) == 0)
                 dprintf(STDERR_FILENO, "sftpjail: note: this kernel has no Landlock; jailed without it\n");
+        STAGE("child:nnp+landlock");
         seccomp_load_filter();
+        STAGE("child:seccomp");
         execve(a->argv[0], (char *const *)a->argv, a->envp);
         die_errno("exec %s", a->argv[0]);
 }
@@ -258,6 +263,7 @@ int main(int argc, char **argv)
         pid_t pid;
 
         sanitize_fds();
+        STAGE_INIT();
         take_environment(&inv);
         log_open();
         new_session_id(session_id);
@@ -274,6 +280,7 @@ int main(int argc, char **argv)
         }
 
         caps_check_launcher();
+        STAGE("identity+request+caps-check");
 
         if (config_load(SFTPJAIL_CONFIG_FILE, &cfg, err, sizeof(err)) < 0)
                 die("configuration error: %s", err);
@@ -293,7 +300,9 @@ int main(int argc, char **argv)
         envp[4] = env_tz;
         envp[5] = NULL;
 
+        STAGE("config+policy");
         jail_prepare(&jail, &cfg, &id, &pol);
+        STAGE("open+clone-sources");
 
         if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
             pipe2(alive_pipe, O_CLOEXEC) < 0)
@@ -316,6 +325,7 @@ int main(int argc, char **argv)
         pid = (pid_t)syscall(SYS_clone, JAIL_NAMESPACES | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0)
                 die_errno("creating namespaces");
+        STAGE(pid == 0 ? "child:clone-namespaces" : "parent:clone-namespaces");
         if (pid == 0) {
                 close(status_pipe[0]);
                 close(log_pipe[0]);
@@ -345,6 +355,7 @@ int main(int argc, char **argv)
         if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
                 die_errno("/dev/null");
         close(devnull);
+        STAGE("parent:drop-caps");
 
         sess.user = id.name;
         sess.id = session_id;
