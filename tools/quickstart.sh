@@ -46,6 +46,15 @@ fi
 home=$(getent passwd "$DEMO_USER" | cut -d: -f6)
 [ -e "$home/welcome.txt" ] || echo "Welcome to sftpjail. Put files into uploads/." >"$home/welcome.txt"
 
+say "hardening the host's sshd for jailed users too"
+# Jailed users must get nothing but the jail from the host's own sshd
+# either (forwarding passes a login shell): the prescribed drop-in.
+if [ -d /etc/ssh/sshd_config.d ]; then
+        install -m 0644 /usr/share/sftpjail/sshd_config.d-sftpjail.conf /etc/ssh/sshd_config.d/sftpjail.conf
+        /usr/sbin/sshd -t || { echo "quickstart: the host's sshd rejects the drop-in" >&2; exit 1; }
+        if [ -d /run/systemd/system ] && systemctl -q is-active ssh.service; then systemctl reload ssh.service; fi
+fi
+
 say "dedicated SFTP-only sshd on 127.0.0.1:$PORT"
 cfg=$CONFDIR/sshd_config
 sed -i "s/^Port .*/Port $PORT/" "$cfg"
