@@ -34,7 +34,9 @@ static double now_us(void)
 
 int main(int argc, char **argv)
 {
-        int n = argc > 1 ? atoi(argv[1]) : 200;
+        int n = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 200;
+        if (n <= 0)
+                n = 200;
         char err[256];
         double t0 = now_us();
 
