@@ -120,6 +120,17 @@ int main(int argc, char **argv)
                 fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", insns[i].code, insns[i].jt, insns[i].jf,
                         insns[i].k);
         fprintf(out, "};\nconst unsigned short sftpjail_filter_len = %zu;\n", n);
+        /* Names by number, for the supervisor's log lines. */
+        fprintf(out, "\nconst char *const sftpjail_syscall_names[] = {\n");
+        int max = 0;
+        for (int nr = 0; nr < 1024; nr++) {
+                char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+                fprintf(out, "\t\"%s\",\n", name ? name : "");
+                if (name)
+                        max = nr + 1;
+                free(name);
+        }
+        fprintf(out, "};\nconst unsigned sftpjail_syscall_names_len = %d;\n", max);
         if (fclose(out) != 0) {
                 perror(argv[2]);
                 return 1;

@@ -42,7 +42,8 @@ int cmd_print_filter(int argc, char **argv)
                 return CTL_EXIT_ERROR;
         }
         if (policy) {
-                printf("# default: kill the process; foreign architectures (i386, x32): kill\n");
+                printf("# default: the syscall never runs; the supervisor is notified (SECCOMP_RET_USER_NOTIF),\n"
+                       "# logs it by name and kills the session; foreign architectures (i386, x32): kill\n");
                 size_t g = (size_t)-1;
                 for (size_t i = 0; i < p.n; i++) {
                         const struct sp_entry *e = &p.e[i];

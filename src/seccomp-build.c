@@ -7,10 +7,13 @@
 
 scmp_filter_ctx sp_build(const struct sp_policy *p, char *err, size_t errlen)
 {
-        /* Anything not listed kills the process: a syscall sftp-server was
-         * never seen to make is treated as an attack.  Syscalls libc probes
-         * and copes with are listed with an errno instead. */
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+        /* Anything not listed is an attack: the syscall never runs, the
+         * kernel hands it to the supervisor (SECCOMP_RET_USER_NOTIF), which
+         * logs it by name and kills the session.  Should the supervisor be
+         * gone, the syscall fails with ENOSYS (and the jail dies with its
+         * parent anyway).  Syscalls libc probes and copes with are listed
+         * with an errno instead. */
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
         int r;
 
         if (!ctx) {
@@ -44,8 +47,9 @@ scmp_filter_ctx sp_build(const struct sp_policy *p, char *err, size_t errlen)
                         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((unsigned)e->err), nr, 0);
                         break;
                 case SP_KILL:
-                        /* The default action already kills; libseccomp
-                         * refuses a rule equal to the default (EACCES).
+                        /* The default action already kills (through the
+                         * supervisor); libseccomp refuses a rule equal to
+                         * the default (EACCES).
                          * The kill list stays in the policy as the
                          * reviewed statement of intent, and the tests
                          * check each entry is killed. */

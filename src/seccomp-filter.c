@@ -8,8 +8,16 @@
 
 #include "log.h"
 
-void seccomp_load_filter(void)
+const char *seccomp_syscall_name(int nr)
 {
+        if (nr < 0 || (unsigned)nr >= sftpjail_syscall_names_len || !sftpjail_syscall_names[nr][0])
+                return "?";
+        return sftpjail_syscall_names[nr];
+}
+
+int seccomp_load_filter(void)
+{
+        int listener;
         struct sock_fprog prog = {
                 .len = sftpjail_filter_len,
                 .filter = (struct sock_filter *)sftpjail_filter,
@@ -20,6 +28,9 @@ void seccomp_load_filter(void)
          * killed syscall goes to the audit log with its number. */
         if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
                 die("no_new_privs is not set");
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
+        listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (listener < 0)
                 die_errno("loading the seccomp filter");
+        return listener;
 }

@@ -7,6 +7,17 @@
 
 extern const struct sock_filter sftpjail_filter[];
 extern const unsigned short sftpjail_filter_len;
+extern const char *const sftpjail_syscall_names[];
+extern const unsigned sftpjail_syscall_names_len;
 
-/* Load the filter; the very last step before execve.  Dies on failure. */
-void seccomp_load_filter(void);
+/* The fd over which the child hands the filter's listener to the
+ * supervisor: reserved at start-up, and the only fd sendmsg() is allowed
+ * on (seccomp/sftp-server.policy, group "notify"). */
+#define SECCOMP_NOTIFY_FD 3
+
+/* Load the filter; the last step before execve.  Returns the listener fd
+ * (SECCOMP_RET_USER_NOTIF).  Dies on failure. */
+int seccomp_load_filter(void);
+
+/* Name of a syscall number of this architecture, or "?". */
+const char *seccomp_syscall_name(int nr);

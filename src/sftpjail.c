@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -190,6 +191,28 @@ struct child_args {
         int status_w, log_w, alive_r;
 };
 
+/* Hand the filter's listener to the supervisor (SCM_RIGHTS over the
+ * reserved socket), so that it can name and stop refused syscalls. */
+static void send_listener(int listener)
+{
+        char data = 'L';
+        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        memset(&u, 0, sizeof(u));
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &listener, sizeof(int));
+        if (sendmsg(SECCOMP_NOTIFY_FD, &msg, MSG_NOSIGNAL) != 1)
+                die_errno("handing the seccomp listener to the supervisor");
+}
+
 /* pid 1 of the jail.  Order matters and follows the sandboxes that came
  * before us (bubblewrap, minijail): mounts while privileged, then the
  * session and limits, then drop everything we hold, and seccomp last,
@@ -239,7 +262,9 @@ static _noreturn_ void jail_child(struct child_args *a)
         if (landlock_apply(a->jail) == 0)
                 dprintf(STDERR_FILENO, "sftpjail: note: this kernel has no Landlock; jailed without it\n");
         STAGE("child:nnp+landlock");
-        seccomp_load_filter();
+        int listener = seccomp_load_filter();
+        send_listener(listener);
+        close(listener);
         STAGE("child:seccomp");
         execve(a->argv[0], (char *const *)a->argv, a->envp);
         die_errno("exec %s", a->argv[0]);
@@ -263,6 +288,11 @@ int main(int argc, char **argv)
         pid_t pid;
 
         sanitize_fds();
+        /* First, so that it gets fds 3 and 4: the child's end must be the
+         * fd number the seccomp policy allows sendmsg() on. */
+        int notify[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 || notify[0] != SECCOMP_NOTIFY_FD)
+                die("cannot reserve the seccomp notification socket");
         STAGE_INIT();
         take_environment(&inv);
         log_open();
@@ -327,6 +357,7 @@ int main(int argc, char **argv)
                 die_errno("creating namespaces");
         STAGE(pid == 0 ? "child:clone-namespaces" : "parent:clone-namespaces");
         if (pid == 0) {
+                close(notify[1]);
                 close(status_pipe[0]);
                 close(log_pipe[0]);
                 close(alive_pipe[1]);
@@ -339,6 +370,7 @@ int main(int argc, char **argv)
         }
 
         /* Supervisor: give up everything before touching any more input. */
+        close(notify[0]);
         close(status_pipe[1]);
         close(log_pipe[1]);
         close(alive_pipe[0]);
@@ -363,6 +395,7 @@ int main(int argc, char **argv)
         sess.child = pid;
         sess.status_fd = status_pipe[0];
         sess.log_fd = log_pipe[0];
+        sess.notify_fd = notify[1];
         int code = supervise(&sess);
         close(alive_pipe[1]);
         config_free(&cfg);

@@ -11,6 +11,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "seccomp-filter.h"
+
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
 {
@@ -39,6 +44,46 @@ int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
         *rd = r;
         *wr = w;
         return 1;
+}
+
+/* The listener the child sends right before exec. */
+static void receive_listener(struct session *s)
+{
+        char data;
+        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        ssize_t n = recvmsg(s->notify_fd, &msg, MSG_CMSG_CLOEXEC);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        if (n == 1 && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&s->listener_fd, CMSG_DATA(c), sizeof(int));
+        close(s->notify_fd);
+        s->notify_fd = -1;
+}
+
+/* A refused syscall: the jailed process is blocked in it; log it by name
+ * and end the session (it never runs). */
+static void refused_syscall(struct session *s)
+{
+        struct seccomp_notif n;
+
+        memset(&n, 0, sizeof(n));
+        if (ioctl(s->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+                if (errno == EINTR || errno == ENOENT)
+                        return;
+                close(s->listener_fd); /* the jail is gone */
+                s->listener_fd = -1;
+                return;
+        }
+        snprintf(s->refused, sizeof(s->refused), "%s", seccomp_syscall_name(n.data.nr));
+        log_msg(LOG_ERR, "seccomp: sftp-server called %s (nr %d), which the policy refuses; ending the session",
+                s->refused, n.data.nr);
+        kill(s->child, SIGKILL);
 }
 
 static double elapsed(const struct timespec *since)
@@ -102,13 +147,16 @@ int supervise(struct session *s)
         if (sfd < 0)
                 die_errno("signalfd");
 
+        s->listener_fd = -1;
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
-                struct pollfd p[3] = {
+                struct pollfd p[5] = {
                         { .fd = sfd, .events = POLLIN },
                         { .fd = s->status_fd, .events = POLLIN },
                         { .fd = s->log_fd, .events = POLLIN },
+                        { .fd = s->notify_fd, .events = POLLIN },
+                        { .fd = s->listener_fd, .events = POLLIN },
                 };
-                if (poll(p, 3, -1) < 0) {
+                if (poll(p, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         die_errno("poll");
@@ -141,6 +189,14 @@ int supervise(struct session *s)
                                 }
                         }
                 }
+                if (p[3].revents & (POLLIN | POLLHUP))
+                        receive_listener(s);
+                if (p[4].revents & POLLIN)
+                        refused_syscall(s);
+                else if (p[4].revents & (POLLHUP | POLLERR)) {
+                        close(s->listener_fd);
+                        s->listener_fd = -1;
+                }
                 if (p[2].revents & (POLLIN | POLLHUP)) {
                         ssize_t n = read(s->log_fd, logbuf + loglen, sizeof(logbuf) - loglen);
                         if (n > 0) {
@@ -154,21 +210,28 @@ int supervise(struct session *s)
                 }
         }
 
+        if (s->listener_fd >= 0)
+                close(s->listener_fd);
+        if (s->notify_fd >= 0)
+                close(s->notify_fd);
         if (errlen) {
                 errmsg[errlen] = '\0';
                 die("%s", errmsg);
         }
 
         int code;
-        char how[64];
+        char how[128];
         if (WIFEXITED(status)) {
                 code = WEXITSTATUS(status);
                 snprintf(how, sizeof(how), "exit=%d", code);
         } else {
                 int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
                 code = 128 + sig;
-                snprintf(how, sizeof(how), "signal=SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
-                         sig == SIGSYS ? " (killed by the seccomp filter)" : "");
+                if (s->refused[0])
+                        snprintf(how, sizeof(how), "signal=SIGKILL (refused syscall %s)", s->refused);
+                else
+                        snprintf(how, sizeof(how), "signal=SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                                 sig == SIGSYS ? " (killed by the seccomp filter)" : "");
         }
         if (!started) {
                 log_msg(LOG_ERR, "refused: the jail ended before sftp-server started (%s)", how);

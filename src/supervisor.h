@@ -16,6 +16,9 @@ struct session {
         pid_t child;         /* pid 1 of the jail, as seen from here */
         int status_fd;       /* read end: error text from the child before exec */
         int log_fd;          /* read end: sftp-server's stderr */
+        int notify_fd;       /* socket: the child sends the seccomp listener */
+        int listener_fd;     /* seccomp user-notification fd, once received */
+        char refused[64];    /* name of the syscall that ended the session */
         uint64_t bytes_read, bytes_written, files_opened;
 };
 

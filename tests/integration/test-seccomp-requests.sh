@@ -51,6 +51,7 @@ diag "$out"
 check "the sftp CLI's commands all work" [ $rc -eq 0 ]
 check "transfers intact" cmp -s "$W/f" "$W/f.got"
 check "no session was killed by the filter" bash -c '! grep -q "user=$1 session end signal=SIGSYS" "$2"' _ $U "$SYSLOG"
+check "no syscall was refused by the policy" bash -c '! grep -q "user=$1 seccomp: " "$2"' _ $U "$SYSLOG"
 check "every session ended with exit 0" bash -c '! grep "user=$1 session end" "$2" | grep -qv "exit=0"' _ $U "$SYSLOG"
 audit_after=$(dmesg 2>/dev/null | grep -c 'type=1326.*comm="sftp-server".*code=0x80000000')
 check "the kernel audit log shows no new seccomp kill of sftp-server" [ "${audit_after:-0}" -le "${audit_before:-0}" ]
