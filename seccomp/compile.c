@@ -5,7 +5,16 @@
  *
  *   sftpjail-seccomp-compile POLICY OUTPUT.c
  *   sftpjail-seccomp-compile --text POLICY OUTPUT.c
- *       (the policy text itself as a C string, for sftpjailctl print-filter) */
+ *       (the policy text itself as a C string, for sftpjailctl print-filter)
+ *   sftpjail-seccomp-compile --pfc POLICY OUTPUT.txt
+ *       (libseccomp's pseudo-code of the program, for audits; installed as
+ *       /usr/share/sftpjail/sftp-server.filter.txt)
+ *
+ * The C output holds two programs from the same policy: the launcher's
+ * (default action SECCOMP_RET_USER_NOTIF, so the supervisor can log a
+ * refused syscall by name) and its fallback with the default action
+ * KILL_PROCESS, for when a seccomp listener further up makes a second
+ * listener impossible (EBUSY).  Both refuse exactly the same calls. */
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -70,16 +79,92 @@ static int emit_text(const char *policy, const char *output)
         return fclose(out) == 0 ? 0 : 1;
 }
 
+/* One program as a C array named NAME, with its length in NAME_len. */
+static int emit_program(FILE *out, scmp_filter_ctx ctx, const char *name)
+{
+        struct stat st;
+        int mfd = memfd_create("bpf", MFD_CLOEXEC);
+
+        if (mfd < 0 || seccomp_export_bpf(ctx, mfd) < 0 || fstat(mfd, &st) < 0 ||
+            st.st_size % (off_t)sizeof(struct sock_filter) != 0) {
+                fprintf(stderr, "exporting BPF failed\n");
+                return -1;
+        }
+        size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+        if (n == 0 || n > BPF_MAXINSNS) {
+                fprintf(stderr, "%s: %zu instructions\n", name, n);
+                return -1;
+        }
+        struct sock_filter *insns = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+        if (insns == MAP_FAILED) {
+                perror("mmap");
+                return -1;
+        }
+        fprintf(out, "const struct sock_filter %s[] = {\n", name);
+        for (size_t i = 0; i < n; i++)
+                fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", insns[i].code, insns[i].jt, insns[i].jf,
+                        insns[i].k);
+        fprintf(out, "};\nconst unsigned short %s_len = %zu;\n\n", name, n);
+        munmap(insns, (size_t)st.st_size);
+        close(mfd);
+        return 0;
+}
+
+/* libseccomp's pseudo-code of the launcher's program, with a header that
+ * says how to read it. */
+static int emit_pfc(const char *policy, const char *output)
+{
+        struct sp_policy p;
+        char err[512];
+        char *text = slurp(policy);
+        FILE *out;
+
+        if (!text) {
+                perror(policy);
+                return 1;
+        }
+        if (sp_parse(text, &p, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s: %s\n", policy, err);
+                return 1;
+        }
+        scmp_filter_ctx ctx = sp_build(&p, err, sizeof(err));
+        if (!ctx) {
+                fprintf(stderr, "%s: %s\n", policy, err);
+                return 1;
+        }
+        out = fopen(output, "we");
+        if (!out) {
+                perror(output);
+                return 1;
+        }
+        fprintf(out, "# The seccomp filter sftpjail loads in front of sftp-server, as libseccomp's\n"
+                     "# pseudo-code (generated from seccomp/sftp-server.policy at build time).\n"
+                     "# ACT_NOTIFY: the syscall never runs; the launcher's supervisor logs it by\n"
+                     "# name and kills the session.  ACT_KILL_PROCESS: the kernel kills it\n"
+                     "# (foreign architectures).  ACT_ERRNO(N): refused with errno N.\n"
+                     "# \"sftpjailctl print-filter\" prints the policy with its reasons.\n#\n");
+        fflush(out);
+        if (seccomp_export_pfc(ctx, fileno(out)) < 0) {
+                fprintf(stderr, "seccomp_export_pfc failed\n");
+                return 1;
+        }
+        seccomp_release(ctx);
+        sp_free(&p);
+        free(text);
+        return fclose(out) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
         struct sp_policy p;
         char err[512];
-        struct stat st;
 
         if (argc == 4 && strcmp(argv[1], "--text") == 0)
                 return emit_text(argv[2], argv[3]);
+        if (argc == 4 && strcmp(argv[1], "--pfc") == 0)
+                return emit_pfc(argv[2], argv[3]);
         if (argc != 3) {
-                fprintf(stderr, "usage: %s POLICY OUTPUT.c\n", argv[0]);
+                fprintf(stderr, "usage: %s [--text|--pfc] POLICY OUTPUT\n", argv[0]);
                 return 2;
         }
         char *text = slurp(argv[1]);
@@ -92,20 +177,9 @@ int main(int argc, char **argv)
                 return 1;
         }
         scmp_filter_ctx ctx = sp_build(&p, err, sizeof(err));
-        if (!ctx) {
+        scmp_filter_ctx kill_ctx = sp_build_default(&p, SCMP_ACT_KILL_PROCESS, err, sizeof(err));
+        if (!ctx || !kill_ctx) {
                 fprintf(stderr, "%s: %s\n", argv[1], err);
-                return 1;
-        }
-        int mfd = memfd_create("bpf", MFD_CLOEXEC);
-        if (mfd < 0 || seccomp_export_bpf(ctx, mfd) < 0 || fstat(mfd, &st) < 0 ||
-            st.st_size % (off_t)sizeof(struct sock_filter) != 0) {
-                fprintf(stderr, "exporting BPF failed\n");
-                return 1;
-        }
-        size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
-        struct sock_filter *insns = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
-        if (insns == MAP_FAILED) {
-                perror("mmap");
                 return 1;
         }
         FILE *out = fopen(argv[2], "we");
@@ -115,13 +189,10 @@ int main(int argc, char **argv)
         }
         fprintf(out, "/* Generated by sftpjail-seccomp-compile from %s. Do not edit. */\n", argv[1]);
         fprintf(out, "#include \"seccomp-filter.h\"\n\n");
-        fprintf(out, "const struct sock_filter sftpjail_filter[] = {\n");
-        for (size_t i = 0; i < n; i++)
-                fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", insns[i].code, insns[i].jt, insns[i].jf,
-                        insns[i].k);
-        fprintf(out, "};\nconst unsigned short sftpjail_filter_len = %zu;\n", n);
+        if (emit_program(out, ctx, "sftpjail_filter") < 0 || emit_program(out, kill_ctx, "sftpjail_filter_kill") < 0)
+                return 1;
         /* Names by number, for the supervisor's log lines. */
-        fprintf(out, "\nconst char *const sftpjail_syscall_names[] = {\n");
+        fprintf(out, "const char *const sftpjail_syscall_names[] = {\n");
         int max = 0;
         for (int nr = 0; nr < 1024; nr++) {
                 char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
@@ -136,6 +207,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         seccomp_release(ctx);
+        seccomp_release(kill_ctx);
         sp_free(&p);
         free(text);
         return 0;

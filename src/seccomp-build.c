@@ -13,7 +13,12 @@ scmp_filter_ctx sp_build(const struct sp_policy *p, char *err, size_t errlen)
          * gone, the syscall fails with ENOSYS (and the jail dies with its
          * parent anyway).  Syscalls libc probes and copes with are listed
          * with an errno instead. */
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_NOTIFY);
+        return sp_build_default(p, SCMP_ACT_NOTIFY, err, errlen);
+}
+
+scmp_filter_ctx sp_build_default(const struct sp_policy *p, uint32_t default_action, char *err, size_t errlen)
+{
+        scmp_filter_ctx ctx = seccomp_init(default_action);
         int r;
 
         if (!ctx) {
@@ -48,12 +53,22 @@ scmp_filter_ctx sp_build(const struct sp_policy *p, char *err, size_t errlen)
                         break;
                 case SP_KILL:
                         /* The default action already kills (through the
-                         * supervisor); libseccomp refuses a rule equal to
-                         * the default (EACCES).
+                         * supervisor, or itself); libseccomp refuses a rule
+                         * equal to the default (EACCES).
                          * The kill list stays in the policy as the
                          * reviewed statement of intent, and the tests
                          * check each entry is killed. */
                         r = 0;
+                        break;
+                case SP_ALLOW_UNLESS:
+                        /* One rule per bit, OR'ed: allowed when any one of
+                         * the bits is clear (low 32 bits; the kernel
+                         * rejects unknown high PROT_ bits anyway). */
+                        r = 0;
+                        for (uint32_t bits = e->values[0]; bits && r == 0; bits &= bits - 1)
+                                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                                     SCMP_CMP32((unsigned)e->arg, SCMP_CMP_MASKED_EQ,
+                                                                bits & -bits, 0));
                         break;
                 case SP_ALLOW_ARG:
                 default:

@@ -7,6 +7,10 @@
 
 extern const struct sock_filter sftpjail_filter[];
 extern const unsigned short sftpjail_filter_len;
+/* The same policy with KILL_PROCESS as the default action: loaded when a
+ * listener already exists further up (seccomp_load_filter). */
+extern const struct sock_filter sftpjail_filter_kill[];
+extern const unsigned short sftpjail_filter_kill_len;
 extern const char *const sftpjail_syscall_names[];
 extern const unsigned sftpjail_syscall_names_len;
 
@@ -16,7 +20,9 @@ extern const unsigned sftpjail_syscall_names_len;
 #define SECCOMP_NOTIFY_FD 3
 
 /* Load the filter; the last step before execve.  Returns the listener fd
- * (SECCOMP_RET_USER_NOTIF).  Dies on failure. */
+ * (SECCOMP_RET_USER_NOTIF), or -1 when a filter above us already has a
+ * listener and the kill-default program was loaded instead.  Dies on
+ * failure. */
 int seccomp_load_filter(void);
 
 /* Name of a syscall number of this architecture, or "?". */

@@ -2,6 +2,7 @@
 #include "seccomp-policy.h"
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static const struct {
         { "PR_SET_DUMPABLE", PR_SET_DUMPABLE }, { "PR_GET_DUMPABLE", PR_GET_DUMPABLE },
         { "PR_SET_NAME", PR_SET_NAME }, { "PR_GET_NAME", PR_GET_NAME },
         { "PR_SET_VMA", 0x53564d41 },
+        { "PROT_READ", PROT_READ }, { "PROT_WRITE", PROT_WRITE }, { "PROT_EXEC", PROT_EXEC },
 };
 
 const char *sp_errno_name(int err)
@@ -142,8 +144,41 @@ int sp_parse(const char *text, struct sp_policy *p, char *err, size_t errlen)
                         if (add(p, &a) < 0)
                                 FAIL("out of memory");
                         continue;
+                } else if (streq(tok, "allow-unless")) {
+                        /* allow-unless SYSCALL ARGINDEX BIT...: allowed
+                         * unless the argument has all of the bits (W^X:
+                         * "allow-unless mmap 2 PROT_WRITE PROT_EXEC"). */
+                        struct sp_entry a = e;
+                        char *sc = strtok_r(NULL, " \t", &save), *idx = strtok_r(NULL, " \t", &save);
+                        char names[256] = "";
+                        size_t nbits = 0;
+                        a.action = SP_ALLOW_UNLESS;
+                        if (!sc || !idx || strlen(sc) >= sizeof(a.syscall) || idx[1] || idx[0] < '0' || idx[0] > '5')
+                                FAIL("line %d: usage: allow-unless SYSCALL ARGINDEX BIT...", lineno);
+                        snprintf(a.syscall, sizeof(a.syscall), "%s", sc);
+                        while ((w = strtok_r(NULL, " \t", &save)) && *w != '#') {
+                                uint32_t bit;
+                                if (parse_value(w, &bit) < 0 || bit == 0 || (bit & (bit - 1)) != 0 ||
+                                    (a.values[0] & bit))
+                                        FAIL("line %d: bad bit '%s'", lineno, w);
+                                a.values[0] |= bit;
+                                size_t used = strlen(names);
+                                snprintf(names + used, sizeof(names) - used, "%s%s", nbits ? "," : "", w);
+                                nbits++;
+                        }
+                        if (!nbits)
+                                FAIL("line %d: allow-unless needs at least one bit", lineno);
+                        a.n_values = 1;
+                        if (snprintf(a.value_names[0], sizeof(a.value_names[0]), "%s%s",
+                                     nbits == 1 ? "without " : "not all of ",
+                                     names) >= (int)sizeof(a.value_names[0]))
+                                FAIL("line %d: too many bits to name", lineno);
+                        a.arg = idx[0] - '0';
+                        if (add(p, &a) < 0)
+                                FAIL("out of memory");
+                        continue;
                 } else
-                        FAIL("line %d: unknown action '%s' (allow, errno, kill, allow-arg)", lineno, tok);
+                        FAIL("line %d: unknown action '%s' (allow, errno, kill, allow-arg, allow-unless)", lineno, tok);
 
                 int count = 0;
                 while ((w = strtok_r(NULL, " \t", &save)) && *w != '#') {

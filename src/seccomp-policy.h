@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum sp_action { SP_ALLOW, SP_ERRNO, SP_KILL, SP_ALLOW_ARG };
+/* SP_ALLOW_UNLESS: allowed unless the argument has every one of the listed
+ * bits (values[0] is their OR; value_names[0] says so in words). */
+enum sp_action { SP_ALLOW, SP_ERRNO, SP_KILL, SP_ALLOW_ARG, SP_ALLOW_UNLESS };
 
 #define SP_MAX_VALUES 16
 

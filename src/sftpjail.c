@@ -263,8 +263,13 @@ static _noreturn_ void jail_child(struct child_args *a)
                 dprintf(STDERR_FILENO, "sftpjail: note: this kernel has no Landlock; jailed without it\n");
         STAGE("child:nnp+landlock");
         int listener = seccomp_load_filter();
-        send_listener(listener);
-        close(listener);
+        if (listener >= 0) {
+                send_listener(listener);
+                close(listener);
+        } else {
+                dprintf(STDERR_FILENO, "sftpjail: note: a seccomp listener above the launcher; "
+                                       "refused syscalls are killed by the filter, unnamed\n");
+        }
         STAGE("child:seccomp");
         execve(a->argv[0], (char *const *)a->argv, a->envp);
         die_errno("exec %s", a->argv[0]);

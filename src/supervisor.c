@@ -227,9 +227,12 @@ int supervise(struct session *s)
         } else {
                 int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
                 code = 128 + sig;
-                if (s->refused[0])
+                if (s->refused[0]) {
+                        /* We sent the SIGKILL; report it as a seccomp
+                         * kill (159), as the filter's own kill would be. */
+                        code = 128 + SIGSYS;
                         snprintf(how, sizeof(how), "signal=SIGKILL (refused syscall %s)", s->refused);
-                else
+                } else
                         snprintf(how, sizeof(how), "signal=SIG%s%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
                                  sig == SIGSYS ? " (killed by the seccomp filter)" : "");
         }
