@@ -3,7 +3,8 @@
  * launcher to exec this program in place of sftp-server, so it runs in a
  * jail identical to a real login's (namespaces, capabilities, Landlock,
  * seccomp).  It reads one attack from stdin, tries it, and prints
- * "errno N" or "ok".  If the filter kills it, the launcher exits 159.
+ * "errno N" or "ok".  If the policy refuses it, the session is killed and
+ * the launcher exits 159 (the supervisor names the syscall in the log).
  *
  * Attacks pass arguments that would fail with a different, known error if
  * the syscall were allowed (fd -1, bad pointers), so that EPERM, ENOSYS or
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -94,6 +97,29 @@ int main(void)
                 report(open(line + 11, O_WRONLY | O_CREAT, 0644));
         } else if (strncmp(line, "open-read ", 10) == 0) {
                 report(open(line + 10, O_RDONLY));
+        } else if (strcmp(line, "sendmsg-3") == 0) {
+                /* The one allowed sendmsg: fd 3, not open here (EBADF). */
+                report(syscall(SYS_sendmsg, 3, NULL, 0));
+        } else if (strcmp(line, "prctl-dumpable") == 0) {
+                report(syscall(SYS_prctl, PR_SET_DUMPABLE, 0L, 0L, 0L, 0L));
+        } else if (strcmp(line, "prctl-dumpable-high") == 0) {
+                /* The kernel reads an int: this would be PR_SET_DUMPABLE. */
+                report(syscall(SYS_prctl, 0xdeadbeef00000000UL | PR_SET_DUMPABLE, 0L, 0L, 0L, 0L));
+        } else if (strcmp(line, "prctl-other") == 0) {
+                report(syscall(SYS_prctl, PR_CAPBSET_READ, 0L, 0L, 0L, 0L));
+        } else if (strcmp(line, "mmap-rw") == 0) {
+                void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                report(m == MAP_FAILED ? -1 : 0);
+        } else if (strcmp(line, "mmap-wx") == 0) {
+                report((long)syscall(SYS_mmap, NULL, 4096L, PROT_READ | PROT_WRITE | PROT_EXEC,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L));
+        } else if (strcmp(line, "mprotect-r") == 0 || strcmp(line, "mprotect-x") == 0) {
+                void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (m == MAP_FAILED) {
+                        report(-1);
+                        return 0;
+                }
+                report(syscall(SYS_mprotect, m, 4096L, line[9] == 'x' ? PROT_READ | PROT_EXEC : PROT_READ));
         } else if (strcmp(line, "kill-1") == 0) {
                 report(kill(1, 0));
         } else {

@@ -23,13 +23,13 @@ POLICY=$SRCDIR/seccomp/sftp-server.policy
 
 # attack NAME: run one attack in a fresh jail; sets OUT (helper's stdout)
 # and RC (the launcher's exit status).  A refused syscall never runs: the
-# supervisor is notified, logs it by name and SIGKILLs the jail (137); a
-# foreign ABI hits the filter's bad-arch action, SIGSYS (159).
+# supervisor is notified, logs it by name and SIGKILLs the jail; a foreign
+# ABI hits the filter's bad-arch action, SIGSYS.  Both exit 159.
 attack() {
         OUT=$(echo "$1" | setpriv --reuid $U --regid $U --init-groups "$LAUNCHER" --subsystem 2>/dev/null)
         RC=$?
 }
-killed() { attack "$1"; [ $RC -eq 137 ] && [ -z "$OUT" ]; }
+killed() { attack "$1"; [ $RC -eq 159 ] && [ -z "$OUT" ]; }
 killed_named() { killed "$1" && grep -q "user=$U seccomp: sftp-server called $2 (nr " "$SYSLOG"; }
 badarch() { attack "$1"; [ $RC -eq 159 ] && [ -z "$OUT" ]; }
 fails_with() { attack "$1"; [ "$OUT" = "errno $2" ]; }
@@ -57,11 +57,33 @@ check "an unlisted syscall (kill) is stopped and named" killed_named kill-1 kill
 check "an unlisted syscall (sysinfo) is stopped and named" killed_named "nr $(scmp_sys_resolver -a x86_64 sysinfo)" sysinfo
 check "the session end names the refused syscall" wait_log "user=$U session end signal=SIGKILL \(refused syscall sysinfo\)"
 
-# "errno" lines: glibc's probes get the errno and go on.
+# Every "errno" line of the policy: the policy's errno, with arguments
+# (all -1) that the kernel would answer with another one (EBADF, EINVAL,
+# EAFNOSUPPORT, EFAULT) had the call run.
+n=0 bad=()
+while read -r err names; do
+        num=$("$PY" -c 'import errno, sys; print(getattr(errno, sys.argv[1]))' "$err")
+        for name in $names; do
+                [ "${name#\#}" = "$name" ] || break
+                n=$((n + 1))
+                fails_with "nr $(scmp_sys_resolver -a x86_64 "$name")" "$num" || bad+=("$name(rc=$RC,$OUT)")
+        done
+done < <(awk '$1=="errno"{$1=""; print}' "$POLICY")
+check "all $n syscalls of the policy's errno lines fail with their errno (${bad[*]:-none failed})" [ ${#bad[@]} -eq 0 ]
 check "socket(AF_UNIX) fails with EACCES (nscd probe)" fails_with socket-unix 13
 check "socket(AF_INET) fails with EACCES" fails_with socket-inet 13
 check "clone3 fails with ENOSYS (glibc falls back to clone)" fails_with clone3 38
 check "clone with namespace flags is stopped" killed_named clone-newuser clone
+
+# Argument filters: only the traced values pass.
+check "sendmsg on fd 3 reaches the kernel (EBADF: nothing open there)" fails_with sendmsg-3 9
+check "prctl(PR_SET_DUMPABLE) works" bash -c 'o=$(echo prctl-dumpable | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER"
+check "prctl with another option is stopped and named" killed_named prctl-other prctl
+check "prctl(PR_SET_DUMPABLE) with the high 32 bits set is stopped" killed_named prctl-dumpable-high prctl
+check "mmap read-write works" bash -c 'o=$(echo mmap-rw | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER"
+check "mmap writable and executable (W^X) is stopped and named" killed_named mmap-wx mmap
+check "mprotect to read-only works" bash -c 'o=$(echo mprotect-r | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER"
+check "mprotect to executable is stopped and named" killed_named mprotect-x mprotect
 
 # Foreign ABIs never run.
 check "x32 getpid (nr | 0x40000000) is killed (bad arch)" badarch x32-getpid
@@ -96,5 +118,24 @@ check "writing the jail's /etc/passwd fails ($OUT)" bash -c '[ "$1" = "errno 13"
 attack "open-write $H/uploads/newfile"
 check "creating a file in uploads works ($OUT)" [ "$OUT" = ok ]
 check "reading the home works" bash -c 'o=$(echo "open-read $3" | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER" "$H"
+
+# A seccomp listener above the launcher (a container manager intercepting
+# syscalls; tests/helpers/enosys-exec holds one): the kernel allows one
+# listener per filter chain, so the launcher loads the same policy with
+# "kill" as its default.  Same refusals, only the name is missing.
+ENOSYS=$BUILD/tests/enosys-exec
+outer() { OUT=$(echo "$1" | "$ENOSYS" --hold-listener $U - "$LAUNCHER" --subsystem 2>/dev/null); RC=$?; }
+outer getpid
+check "outer listener: the helper runs under the filter ($OUT)" [ "$OUT" = ok ]
+check "outer listener: said so in the log" wait_log "user=$U sftpjail: note: a seccomp listener above the launcher"
+outer "nr $(scmp_sys_resolver -a x86_64 ptrace)"
+check "outer listener: ptrace is killed by the filter itself (rc=$RC)" bash -c '[ "$1" -eq 159 ] && [ -z "$2" ]' _ $RC "$OUT"
+outer "nr $(scmp_sys_resolver -a x86_64 sysinfo)"
+check "outer listener: an unlisted syscall is killed too (rc=$RC)" bash -c '[ "$1" -eq 159 ] && [ -z "$2" ]' _ $RC "$OUT"
+outer socket-unix
+check "outer listener: errno lines unchanged ($OUT)" [ "$OUT" = "errno 13" ]
+outer mprotect-x
+check "outer listener: W^X still enforced (rc=$RC)" [ $RC -eq 159 ]
+check "outer listener: no holder process left behind" bash -c 'sleep 0.2; ! pgrep -f "enosys-exe[c] --hold-listener"'
 
 done_testing
