@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "seccomp-policy.h"
 
+#include <asm/prctl.h>
+#include <linux/futex.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <errno.h>
@@ -31,6 +33,8 @@ static const struct {
         { "PR_SET_NAME", PR_SET_NAME }, { "PR_GET_NAME", PR_GET_NAME },
         { "PR_SET_VMA", 0x53564d41 },
         { "PROT_READ", PROT_READ }, { "PROT_WRITE", PROT_WRITE }, { "PROT_EXEC", PROT_EXEC },
+        { "ARCH_SET_FS", ARCH_SET_FS }, { "FUTEX_WAIT_PRIVATE", FUTEX_WAIT_PRIVATE },
+        { "FUTEX_WAKE_PRIVATE", FUTEX_WAKE_PRIVATE }, { "NULL", 0 },
 };
 
 const char *sp_errno_name(int err)
