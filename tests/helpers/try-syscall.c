@@ -62,6 +62,15 @@ int main(void)
                 /* A raw syscall by number, every argument invalid. */
                 long nr = strtol(line + 3, NULL, 10);
                 report(syscall(nr, -1L, -1L, -1L, -1L, -1L, -1L));
+        } else if (strncmp(line, "args ", 5) == 0) {
+                /* "args NR A0 ... A5": a raw syscall with these arguments
+                 * (for the argument filters; pick ones that fail with a
+                 * known errno, EFAULT or EINVAL, should the call run). */
+                long v[7] = { 0 };
+                char *p = line + 5;
+                for (int i = 0; i < 7 && *p; i++)
+                        v[i] = (long)strtoul(p, &p, 0);
+                report(syscall(v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
         } else if (strcmp(line, "getpid") == 0) {
                 report(syscall(SYS_getpid));
         } else if (strcmp(line, "write") == 0) {

@@ -85,6 +85,17 @@ check "mmap writable and executable (W^X) is stopped and named" killed_named mma
 check "mprotect to read-only works" bash -c 'o=$(echo mprotect-r | setpriv --reuid "$1" --regid "$1" --init-groups "$2" --subsystem 2>/dev/null); [ "$o" = ok ]' _ $U "$LAUNCHER"
 check "mprotect to executable is stopped and named" killed_named mprotect-x mprotect
 
+nr() { scmp_sys_resolver -a x86_64 "$1"; }
+# args: a raw syscall with the given arguments.  Allowed values reach the
+# kernel (EFAULT on a NULL pointer); others are stopped.
+check "futex(FUTEX_WAKE_PRIVATE) reaches the kernel (EINVAL: misaligned)" fails_with "args $(nr futex) 1 129 1 0 0 0" 22
+check "futex(FUTEX_LOCK_PI_PRIVATE) is stopped and named" killed_named "args $(nr futex) 0 134 0 0 0 0" futex
+check "futex(FUTEX_CMP_REQUEUE_PI) is stopped and named" killed_named "args $(nr futex) 0 12 1 0 0 0" futex
+check "prlimit64 reading (new limit NULL) reaches the kernel" fails_with "args $(nr prlimit64) 0 7 0 1 0 0" 14
+check "prlimit64 setting a limit is stopped and named" killed_named "args $(nr prlimit64) 0 7 1 0 0 0" prlimit64
+check "arch_prctl(ARCH_GET_FS) is stopped and named" killed_named "args $(nr arch_prctl) 0x1003 0 0 0 0 0" arch_prctl
+check "arch_prctl(ARCH_MAP_VDSO_64) is stopped and named" killed_named "args $(nr arch_prctl) 0x2003 0 0 0 0 0" arch_prctl
+
 # Foreign ABIs never run.
 check "x32 getpid (nr | 0x40000000) is killed (bad arch)" badarch x32-getpid
 check "x32 write is killed (bad arch)" badarch x32-write
