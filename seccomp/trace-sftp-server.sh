@@ -172,6 +172,20 @@ call = re.compile(r"^(\d+)\s+(?:<\.\.\. )?([a-z_0-9]+)(?:\(| resumed>)")
 seen = collections.defaultdict(set)          # syscall -> scenarios
 errs = collections.defaultdict(set)          # syscall -> errno names
 ioctls, prctls, sockets = set(), set(), set()
+# The policy first: allow/errno lines, and the argument conditions of
+# allow-arg (value in the list) and allow-unless (not all of the bits).
+allowed, conds = set(), {}
+for line in open(policy):
+    w = line.split("#")[0].split()
+    if w and w[0] == "allow":
+        allowed.update(w[1:])
+    elif w and w[0] == "errno":
+        allowed.update(w[2:])
+    elif w and w[0] in ("allow-arg", "allow-unless"):
+        allowed.add(w[1])
+        conds[w[1]] = (w[0], int(w[2]), set(w[3:]))
+argvals = collections.defaultdict(set)       # syscall -> argument values seen
+badargs = collections.defaultdict(set)       # "call(arg)" -> scenarios
 for path in sorted(glob.glob(f"{out}/*.trace")):
     scen, pid = os.path.basename(path)[:-6], None
     for line in open(path, errors="replace"):
@@ -195,20 +209,30 @@ for path in sorted(glob.glob(f"{out}/*.trace")):
         elif name == "prctl":
             prctls.add(re.search(r"prctl\((\w+)", line)[1])
         elif name in ("socket", "connect", "sendto", "sendmsg"):
-            sockets.add(re.sub(r"^\d+\s+", "", line.strip()))
-allowed = set()
-for line in open(policy):
-    w = line.split("#")[0].split()
-    if w and w[0] == "allow":
-        allowed.update(w[1:])
-    elif w and w[0] == "errno":
-        allowed.update(w[2:])
+            c = re.sub(r"^\d+\s+", "", line.strip())
+            if name == "sendto":  # syslog lines: one shape is enough
+                c = re.sub(r'"[^"]*"(\.\.\.)?', '"..."', re.sub(r"\b\d+\b", "N", c))
+            sockets.add(c)
+        if name in conds:
+            kind, idx, vals = conds[name]
+            args = line.split(name + "(", 1)[1].split(", ")
+            arg = re.split(r"\)\s+=", args[idx])[0].strip() if idx < len(args) else "?"
+            argvals[name].add(arg)
+            if kind == "allow-arg" and arg not in vals or kind == "allow-unless" and vals <= set(arg.split("|")):
+                badargs[f"{name}(arg{idx}={arg})"].add(scen)
 print(f"{'syscall':24} {'errors':28} scenarios")
 for name in sorted(seen):
     print(f"{name:24} {','.join(sorted(errs[name])) or '-':28} {' '.join(sorted(seen[name]))}")
 print("\nioctl requests:", " ".join(sorted(ioctls)) or "none")
 print("prctl options:", " ".join(sorted(prctls)) or "none")
 print("socket calls:", *sorted(sockets), sep="\n  ")
+print("argument-filtered calls, values seen:",
+      *(f"{n} arg{conds[n][1]}: {' '.join(sorted(v))}" for n, v in sorted(argvals.items())), sep="\n  ")
+bad_jail = {c for c, sc in badargs.items() if any(s.startswith("jail") for s in sc)}
+print("\nargument values the policy refuses, seen in the jail (would be killed):",
+      " ".join(sorted(bad_jail)) or "none")
+print("argument values the policy refuses, seen only outside the jail:",
+      " ".join(sorted(set(badargs) - bad_jail)) or "none")
 missing = set(seen) - allowed
 in_jail = {n for n in missing if any(s.startswith("jail") for s in seen[n])}
 print("\nnot in the policy, seen in the jail (would be killed):",
