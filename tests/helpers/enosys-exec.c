@@ -3,7 +3,7 @@
  * syscalls fail with ENOSYS, as on a kernel without them (like crun's
  * no_openat2 test):
  *
- *   enosys-exec [--hold-listener] USER SYSCALL[,SYSCALL...]|- PROGRAM [ARG...]
+ *   enosys-exec [--hold-listener] USER SYSCALL[=ERRNO][,...]|- PROGRAM [ARG...]
  *
  * Run as root: the filter is loaded without no_new_privs (allowed with
  * CAP_SYS_ADMIN), so the program's file capabilities still apply after the
@@ -54,8 +54,16 @@ int main(int argc, char **argv)
         if (!ctx || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
                 return 2;
         for (char *s = strtok(argv[2], ","); s && strcmp(s, "-") != 0; s = strtok(NULL, ",")) {
+                /* NAME or NAME=ERRNO (a number: another failure than
+                 * ENOSYS, e.g. 95 for Landlock disabled at boot). */
+                char *eq = strchr(s, '=');
+                unsigned err = ENOSYS;
+                if (eq) {
+                        *eq = '\0';
+                        err = (unsigned)strtoul(eq + 1, NULL, 10);
+                }
                 int nr = seccomp_syscall_resolve_name(s);
-                if (nr == __NR_SCMP_ERROR || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0) < 0) {
+                if (nr == __NR_SCMP_ERROR || err == 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), nr, 0) < 0) {
                         fprintf(stderr, "bad syscall %s\n", s);
                         return 2;
                 }

@@ -38,6 +38,21 @@ echo bye >&7; exec 7>&-; wait $client
 check "no Landlock: the session worked" [ $? -eq 0 ]
 check "no Landlock: said so in the log, not silently" wait_log "user=$U sftpjail: note: this kernel has no Landlock"
 
+# Landlock built in but disabled at boot (EOPNOTSUPP): the same complete
+# jail, said so.
+: >"$W/eop.out"
+echo "ls uploads" | "$ENOSYS" $U landlock_create_ruleset=95 /usr/bin/sftp -D "$LAUNCHER --subsystem" -b - >"$W/eop.out" 2>&1
+check "Landlock disabled at boot: the session works" [ $? -eq 0 ]
+check "Landlock disabled at boot: said so in the log" \
+        bash -c '[ "$(grep -c "user=$1 sftpjail: note: this kernel has no Landlock" "$2")" -ge 2 ]' _ $U "$SYSLOG"
+
+# Landlock present but failing part-way: refused, never a session without it.
+for sc in landlock_add_rule landlock_restrict_self landlock_create_ruleset=1; do
+        err=$("$ENOSYS" $U $sc "$LAUNCHER" --subsystem </dev/null 2>&1); rc=$?
+        check "Landlock failing ($sc): login refused (rc=$rc)" [ $rc -ne 0 ]
+        check "Landlock failing ($sc): the refusal names it" grep -q "^sftpjail: login refused: .*landlock" <<<"$err"
+done
+
 # Without the new mount API or openat2: refused, with the reason.
 for sc in open_tree fsopen fsmount move_mount mount_setattr openat2; do
         err=$("$ENOSYS" $U $sc "$LAUNCHER" --subsystem </dev/null 2>&1); rc=$?
