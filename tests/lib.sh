@@ -202,3 +202,24 @@ standard_setup() {
         setup_testroot
         start_syslog
 }
+
+# live_session USER: an sftp client kept open on a fifo (fd 7 writes its
+# commands); sets LIVE_CLIENT, LIVE_SPID (the jail's sftp-server, seen from
+# the host) and LIVE_SUP (its supervisor).  end_live_session closes it.
+live_session() {
+        local u=$1 d
+        d=$(mktemp -d); on_exit "rm -rf $d"
+        mkfifo "$d/cmd"
+        sftp_batch "$u" <"$d/cmd" >"$d/client.out" 2>&1 &
+        LIVE_CLIENT=$!
+        exec 7>"$d/cmd"
+        LIVE_SPID= LIVE_SUP=
+        local _i
+        for _i in $(seq 1 200); do
+                LIVE_SPID=$(pgrep -u "$u" -x sftp-server | head -1)
+                [ -n "$LIVE_SPID" ] && break
+                sleep 0.05
+        done
+        [ -n "$LIVE_SPID" ] && LIVE_SUP=$(awk '/^PPid:/{print $2}' "/proc/$LIVE_SPID/status")
+}
+end_live_session() { echo bye >&7; exec 7>&-; wait "$LIVE_CLIENT" 2>/dev/null; }
