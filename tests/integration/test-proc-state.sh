@@ -41,13 +41,25 @@ done
 check "sftp-server NoNewPrivs 1" [ "$(status_field $SPID NoNewPrivs)" = 1 ]
 check "sftp-server Seccomp 2 (filter)" [ "$(status_field $SPID Seccomp)" = 2 ]
 for ns in mnt pid net ipc uts cgroup; do
-        check "sftp-server has its own $ns namespace" \
-                [ "$(readlink /proc/$SPID/ns/$ns)" != "$(readlink /proc/1/ns/$ns)" ]
+        # (pid 1 of this machine may not be readable: sshd and this test
+        # stand for the host.)
+        check "sftp-server has its own $ns namespace (not sshd's, this test's or the supervisor's)" \
+                bash -c 'j=$(readlink /proc/$1/ns/$2) && [ -n "$j" ] &&
+                        for p in $3 self $4; do o=$(readlink /proc/$p/ns/$2) && [ -n "$o" ] && [ "$j" != "$o" ] || exit 1; done' _ $SPID $ns $SSHD_PID $SUP
 done
+check "the supervisor stays in sshd's pid and net namespaces (it must reach syslog)" \
+        bash -c '[ "$(readlink /proc/$1/ns/pid)" = "$(readlink /proc/$2/ns/pid)" ] && [ "$(readlink /proc/$1/ns/net)" = "$(readlink /proc/$2/ns/net)" ]' _ $SUP $SSHD_PID
 check "sftp-server is pid 1 of its pid namespace" grep -qE '^NSpid:\s+[0-9]+\s+1$' /proc/$SPID/status
 check "sftp-server runs as the user" [ "$(stat -c %U /proc/$SPID)" = $U ]
-tr '\0' '\n' </proc/$SPID/environ | cut -d= -f1 | sort >"$W/env"
-check "environment is only HOME LOGNAME PATH TZ USER" [ "$(tr '\n' ' ' <"$W/env")" = "HOME LOGNAME PATH TZ USER " ]
+tr '\0' '\n' </proc/$SPID/environ | sort >"$W/env"
+diag "$(cat "$W/env")"
+# HOME USER LOGNAME PATH, and TZ: the host's zone as a POSIX rule string
+# (never a file name, which glibc would open), so listings show local time.
+check "environment is only HOME LOGNAME PATH TZ USER" [ "$(cut -d= -f1 "$W/env" | tr '\n' ' ')" = "HOME LOGNAME PATH TZ USER " ]
+check "HOME is the real home" grep -qx "HOME=$TESTROOT/home/$U" "$W/env"
+check "USER and LOGNAME are the user" bash -c 'grep -qx "USER=$2" "$1" && grep -qx "LOGNAME=$2" "$1"' _ "$W/env" $U
+check "PATH is fixed" grep -qx "PATH=/usr/bin:/bin" "$W/env"
+check "TZ is a rule string, not a path" grep -qxE "TZ=[A-Za-z<][A-Za-z0-9+,.<>:-]*" "$W/env"
 check "no controlling tty, own session" [ "$(awk '{print $7}' /proc/$SPID/stat)" = 0 ]
 check "core dumps off (RLIMIT_CORE 0)" grep -qE '^Max core file size\s+0\s+0' /proc/$SPID/limits
 
@@ -66,8 +78,43 @@ check "uploads is rw,nosuid,nodev,noexec ($up_opts)" \
 bad=$(awk '$6 ~ /^rw/ && !($6 ~ /nosuid/ && $6 ~ /nodev/ && $6 ~ /noexec/) {print $5}' $mi)
 check "no writable mount lacks nosuid,nodev,noexec (${bad:-none})" [ -z "$bad" ]
 check "no /proc, /sys or host mounts in the jail" bash -c '! awk "{print \$5}" "$1" | grep -qE "^/(proc|sys|run|boot)"' _ $mi
-check "exactly the expected mounts" [ "$(wc -l <$mi)" -le 8 ]
+# Every mount point, exactly: the root, the home, uploads, /dev/null, and
+# read-only file mounts of sftp-server and what its loader needs.
+extra=$(awk -v h="$home" '$5!="/" && $5!=h && $5!=h"/uploads" && $5!="/dev/null" && $5!=s {print $5}' s="$SFTP_SERVER" $mi)
+check "sftp-server is mounted" grep -q " $SFTP_SERVER " $mi
+bad=
+for m in $extra; do
+        case "$m" in /lib/*|/lib64/*|/usr/lib/*) ;; *) bad="$bad $m" ;; esac
+        [ -f "$m" ] && [ "$(stat -c %u "$m")" = 0 ] || bad="$bad $m"
+done
+check "every other mount is a root-owned library of the host (${bad:-ok}; $(echo $extra))" [ -z "$bad" ]
+check "a handful of libraries at most" [ "$(wc -w <<<"$extra")" -le 4 ]
+bad=$(awk '!($6 ~ /(^|,)nosuid(,|$)/) {print $5}' $mi)
+check "every mount is nosuid (${bad:-ok})" [ -z "$bad" ]
+bad=$(awk '$5!="/dev/null" && !($6 ~ /(^|,)nodev(,|$)/) {print $5}' $mi)
+check "every mount but /dev/null is nodev (${bad:-ok})" [ -z "$bad" ]
+bad=$(awk -v h="$home" '($5=="/" || $5==h || $5==h"/uploads" || $5=="/dev/null") && !($6 ~ /(^|,)noexec(,|$)/) {print $5}' $mi)
+check "root, home, uploads and /dev/null are noexec (${bad:-ok})" [ -z "$bad" ]
+bad=$(awk -v h="$home" '$5!=h"/uploads" && !($6 ~ /^ro(,|$)/) {print $5}' $mi)
+check "every mount but uploads is read-only (${bad:-ok})" [ -z "$bad" ]
+fstypes=$(awk '{for (i = 7; $i != "-"; i++); print $(i+1)}' $mi | sort -u | tr '\n' ' ')
+check "no kernel-interface filesystem is mounted ($fstypes)" \
+        bash -c '! grep -qwE "proc|sysfs|cgroup2?|devpts|mqueue|debugfs|securityfs|bpf|tracefs|configfs|fusectl|binfmt_misc" <<<"$1"' _ "$fstypes"
 check "mounts did not propagate to the host" bash -c '! grep -q " $1/uploads " /proc/1/mountinfo' _ "$home"
+
+# After some requests: still nothing but 0-2 (and, while a transfer runs,
+# files of the home).
+echo "ls -l uploads" >&7
+echo "put /etc/hostname uploads/h" >&7
+echo "get uploads/h $W/h" >&7
+echo "ls /" >&7
+for _ in $(seq 1 100); do grep -q "^sftp> ls /$" "$W/client.out" && break; sleep 0.05; done
+sleep 0.2
+fds=$(for f in /proc/$SPID/fd/*; do n=${f##*/}; [ "$n" -le 2 ] && continue; readlink "$f"; done)
+check "after requests: no fd but 0-2 outside the home (${fds:-none})" \
+        bash -c 'for l in $1; do case "$l" in "$2"/*) ;; *) exit 1 ;; esac; done' _ "$fds" "$TESTROOT/home/$U"
+check "fd 0 and 1 are sshd's pipes or sockets, fd 2 the supervisor's log pipe" \
+        bash -c '[[ $(readlink /proc/$1/fd/0) == socket:* || $(readlink /proc/$1/fd/0) == pipe:* ]] && [[ $(readlink /proc/$1/fd/2) == pipe:* ]]' _ $SPID
 
 # The supervisor: no capabilities, no_new_privs, in the host's namespaces.
 for c in CapInh CapPrm CapEff CapBnd CapAmb; do
@@ -90,7 +137,8 @@ start_session
 kill -TERM $SUP
 for _ in $(seq 1 100); do kill -0 $SPID 2>/dev/null || break; sleep 0.05; done
 check "SIGTERM to the supervisor ends the jail" bash -c '! kill -0 $1 2>/dev/null' _ $SPID
-check "the session end is logged" wait_log "ending session on Terminated"
+check "the SIGTERM is logged" wait_log "user=$U ending session on Terminated"
+check "and so is the session end (the jail was killed)" wait_log "user=$U session end signal=SIGKILL duration="
 end_session
 
 # The client going away ends everything.
