@@ -76,6 +76,21 @@ chmod 0750 "$H"
 chmod 0777 "$TESTROOT/home"
 expect_refusal "a home ancestor world-writable" "must be owned by root and not group/world-writable"
 chmod 0755 "$TESTROOT/home"
+chown $U "$TESTROOT/home"
+expect_refusal "a home ancestor owned by the user" "'home' must be owned by root"
+chown root "$TESTROOT/home"
+mv "$H" "$H.real"; ln -s "$U.real" "$H"
+expect_refusal "home is a symlink" "component '$U' is a symlink"
+rm "$H"; mv "$H.real" "$H"
+ln -sfn home "$TESTROOT/homelink"; usermod -d "$TESTROOT/homelink/$U" $U
+expect_refusal "home path contains a symlink" "component 'homelink' is a symlink"
+usermod -d "$H" $U; rm -f "$TESTROOT/homelink"
+mv "$H" "$H.real"; touch "$H"
+expect_refusal "home is a file" "is a symlink or not a directory"
+rm "$H"; mv "$H.real" "$H"
+usermod -d "$TESTROOT/home/../home/$U" $U
+expect_refusal "home path is not canonical" "not a canonical path"
+usermod -d "$H" $U
 
 # --- uploads ---
 mv "$H/uploads" "$H/uploads.away"
