@@ -311,6 +311,12 @@ int cmd_doctor(int argc, char **argv)
 
         check_kernel();
         check_launcher();
+        if (fix && !ctl_netns_present()) {
+                if (ctl_netns_create() == CTL_EXIT_OK)
+                        did_fix("created the shared network namespace " SFTPJAIL_NETNS_PATH);
+        } else if (ctl_netns_status(true) == CTL_EXIT_PROBLEMS) {
+                problems++;
+        }
         if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
                 problem("%s: every login is refused until this is fixed", err);
         } else {

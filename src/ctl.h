@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sftpjailctl: the admin CLI (run by root).  One file per command group:
  * ctl-user.c (add-user, remove-user), ctl-doctor.c, ctl-explain.c,
- * ctl-sessions.c (sessions, kill-session), ctl-filter.c (print-filter). */
+ * ctl-sessions.c (sessions, kill-session), ctl-filter.c (print-filter),
+ * ctl-netns.c (netns). */
 #pragma once
 
 #include <stdbool.h>
@@ -26,6 +27,12 @@ int cmd_explain(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
 int cmd_kill_session(int argc, char **argv);
 int cmd_print_filter(int argc, char **argv);
+int cmd_netns(int argc, char **argv);
+/* The shared network namespace, for doctor: one line unless quiet_ok and
+ * all is well (a missing one is a note); CTL_EXIT_PROBLEMS if logins would be refused. */
+int ctl_netns_status(bool quiet_ok);
+bool ctl_netns_present(void);
+int ctl_netns_create(void);
 
 /* Helpers (sftpjailctl.c). */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -36,14 +36,16 @@
 #include "landlock.h"
 #include "log.h"
 #include "mounts.h"
+#include "netns.h"
 #include "policy.h"
 #include "request.h"
 #include "seccomp-filter.h"
 #include "supervisor.h"
 #include "timing.h"
 
-#define JAIL_NAMESPACES \
-        (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+/* And a network namespace: the shared empty one (netns.h) or, without it,
+ * a new one. */
+#define JAIL_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 /* Everything the launcher keeps from its environment, copied before the
  * environment is cleared. */
@@ -189,6 +191,7 @@ struct child_args {
         const char **argv;
         char **envp;
         int status_w, log_w, alive_r;
+        int netns; /* the shared network namespace, or -1: cloned a new one */
 };
 
 /* Hand the filter's listener to the supervisor (SCM_RIGHTS over the
@@ -230,6 +233,19 @@ static _noreturn_ void jail_child(struct child_args *a)
         if (dup2(a->log_w, STDERR_FILENO) < 0)
                 die_errno("dup2");
         close(a->log_w);
+
+        /* Join the shared namespace while we still hold CAP_SYS_ADMIN,
+         * and check it on every login: a namespace that has gained an
+         * interface (or a loopback that is up) is not one we jail in. */
+        if (a->netns >= 0) {
+                char why[128];
+                if (setns(a->netns, CLONE_NEWNET) < 0)
+                        die_errno("joining the shared network namespace %s", SFTPJAIL_NETNS_PATH);
+                close(a->netns);
+                if (!netns_is_empty(why, sizeof(why)))
+                        die("shared network namespace %s: %s; refusing to jail in it", SFTPJAIL_NETNS_PATH, why);
+        }
+        STAGE("child:join-netns");
 
         jail_build(a->jail, a->passwd, a->group);
         STAGE("child:build-tree+pivot");
@@ -339,6 +355,13 @@ int main(int argc, char **argv)
         jail_prepare(&jail, &cfg, &id, &pol);
         STAGE("open+clone-sources");
 
+        int netns = netns_open_shared(SFTPJAIL_NETNS_PATH, err, sizeof(err));
+        if (netns == -2)
+                die("shared network namespace %s: %s (recreate it with 'sftpjailctl netns create', "
+                    "or remove it for one namespace per login)",
+                    SFTPJAIL_NETNS_PATH, err);
+        unsigned long ns_flags = JAIL_NAMESPACES | (netns < 0 ? CLONE_NEWNET : 0);
+
         if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
             pipe2(alive_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
@@ -357,7 +380,7 @@ int main(int argc, char **argv)
         /* A raw clone acts like fork() with namespaces: the parent stays in
          * the host's namespaces (for syslog) and the child is pid 1 of the
          * new pid namespace, so the jail ends when sftp-server does. */
-        pid = (pid_t)syscall(SYS_clone, JAIL_NAMESPACES | SIGCHLD, NULL, NULL, NULL, NULL);
+        pid = (pid_t)syscall(SYS_clone, ns_flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0)
                 die_errno("creating namespaces");
         STAGE(pid == 0 ? "child:clone-namespaces" : "parent:clone-namespaces");
@@ -370,6 +393,7 @@ int main(int argc, char **argv)
                         .jail = &jail, .passwd = passwd, .group = group, .hostname = hostname,
                         .argv = sargv, .envp = envp,
                         .status_w = status_pipe[1], .log_w = log_pipe[1], .alive_r = alive_pipe[0],
+                        .netns = netns,
                 };
                 jail_child(&a);
         }
@@ -379,6 +403,7 @@ int main(int argc, char **argv)
         close(status_pipe[1]);
         close(log_pipe[1]);
         close(alive_pipe[0]);
+        closep(&netns);
         caps_drop_all();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");

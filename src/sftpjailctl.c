@@ -30,6 +30,8 @@ static const char usage[] =
         "  kill-session ID | --user USER\n"
         "                          end one session, or all of a user's\n"
         "  print-filter            the seccomp filter every login gets\n"
+        "  netns [status|create|remove]\n"
+        "                          the empty network namespace all jails share\n"
         "\n"
         "  --help                  help for a command\n"
         "  --version               print the version\n"
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
                 { "add-user", cmd_add_user }, { "remove-user", cmd_remove_user },
                 { "doctor", cmd_doctor },     { "explain", cmd_explain },
                 { "sessions", cmd_sessions }, { "kill-session", cmd_kill_session },
-                { "print-filter", cmd_print_filter },
+                { "print-filter", cmd_print_filter }, { "netns", cmd_netns },
         };
 
         if (argc < 2) {

@@ -17,6 +17,9 @@ CLIENT_KEY=$TESTROOT/client/id_ed25519
 SYSLOG=$TESTROOT/syslog.txt
 PY=/usr/bin/python3
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
+CTL=$BUILD/src/sftpjailctl
+# The shared network namespace the test build looks for (-Dnetns_path).
+NETNS=/run/sftpjail-test/netns
 
 _tap_n=0
 _tap_failed=0
@@ -196,10 +199,20 @@ jail_pids() {
         for p in $(pgrep -u "$u" -x sftp-server); do echo "$p"; done
 }
 
+# The shared empty network namespace, as sftpjail-netns.service makes it,
+# on a tmpfs of this test's own mount namespace: it goes when the test
+# ends, whatever a test did to it.
+setup_shared_netns() {
+        mkdir -p "${NETNS%/*}"
+        mount -t tmpfs -o mode=0755,size=64k sftpjail-test-run "${NETNS%/*}" || bail "tmpfs on ${NETNS%/*}"
+        "$CTL" netns create >/dev/null || bail "sftpjailctl netns create failed"
+}
+
 # Build the standard test environment in one call.
 standard_setup() {
         enter_private_ns "$@"
         setup_testroot
+        setup_shared_netns
         start_syslog
 }
 
@@ -207,7 +220,8 @@ standard_setup() {
 # commands); sets LIVE_CLIENT, LIVE_SPID (the jail's sftp-server, seen from
 # the host) and LIVE_SUP (its supervisor).  end_live_session closes it.
 live_session() {
-        local u=$1 d
+        local u=$1 d before
+        before=" $(pgrep -u "$u" -x sftp-server | tr '\n' ' ')"
         d=$(mktemp -d); on_exit "rm -rf $d"
         mkfifo "$d/cmd"
         sftp_batch "$u" <"$d/cmd" >"$d/client.out" 2>&1 &
@@ -216,7 +230,9 @@ live_session() {
         LIVE_SPID= LIVE_SUP=
         local _i
         for _i in $(seq 1 200); do
-                LIVE_SPID=$(pgrep -u "$u" -x sftp-server | head -1)
+                # The new session's (the user may have others running).
+                LIVE_SPID=$(for p in $(pgrep -u "$u" -x sftp-server); do
+                        [[ "$before" == *" $p "* ]] || echo "$p"; done | head -1)
                 [ -n "$LIVE_SPID" ] && break
                 sleep 0.05
         done

@@ -61,11 +61,15 @@ sed -i "s/^Port .*/Port $PORT/" "$cfg"
 grep -q '^ListenAddress' "$cfg" || printf '\n# Added by tools/quickstart.sh: the demo listens on loopback only.\nListenAddress 127.0.0.1\n' >>"$cfg"
 if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
+        # The empty network namespace all jails share (also for the host's
+        # sshd), then the dedicated sshd.
+        systemctl enable --now sftpjail-netns.service
         systemctl enable --now sftpjail-sshd.service
         systemctl restart sftpjail-sshd.service
 else
         # No systemd as PID 1 (a container, a CI machine): what the unit's
         # ExecStartPre= lines do, then sshd in the background.
+        sftpjailctl netns create
         install -d -m 0755 "$CONFDIR/ssh" /run/sshd
         for t in ed25519 rsa; do
                 [ -f "$CONFDIR/ssh/ssh_host_${t}_key" ] || ssh-keygen -q -t $t -N '' -f "$CONFDIR/ssh/ssh_host_${t}_key"
