@@ -34,18 +34,24 @@ exec 9>/run/lock/sftpjail-test.lock; flock 9 # not while the tests run
 install -d -m 0755 "$BR" "$BR/bin" "$BR/etc" "$BR/home" "$BR/data" "$BR/sshd"
 say() { printf '\n== %s\n' "$*" >&2; }
 
-say "build (normal and stage-timing)"
-for v in normal stages; do
+say "build (normal, stage-timing, and one without the shared network namespace)"
+NETNS=/run/sftpjail-bench/netns
+for v in normal stages privnet; do
         d=$BR/build-$v
-        opt=(-Dconfdir=$BR/etc --buildtype=release -Dstage_timings=$([ $v = stages ] && echo true || echo false))
+        opt=(-Dconfdir=$BR/etc --buildtype=release -Dsupervise_path=$BR/bin/sftpjail-supervise
+             -Dstage_timings=$([ $v = stages ] && echo true || echo false)
+             -Dnetns_path=$([ $v = privnet ] && echo /run/sftpjail-bench/none || echo $NETNS))
         if [ -d "$d" ]; then meson setup --reconfigure "$d" "$SRC" "${opt[@]}" >/dev/null
         else meson setup "$d" "$SRC" "${opt[@]}" >/dev/null; fi
         ninja -C "$d" >/dev/null
 done
 install -m 0755 "$BR/build-normal/src/sftpjail" "$BR/bin/sftpjail"
 install -m 0755 "$BR/build-stages/src/sftpjail" "$BR/bin/sftpjail-stages"
-setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$BR/bin/sftpjail"
-setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$BR/bin/sftpjail-stages"
+install -m 0755 "$BR/build-privnet/src/sftpjail" "$BR/bin/sftpjail-privnet"
+install -m 0711 "$BR/build-normal/src/sftpjail-supervise" "$BR/bin/sftpjail-supervise"
+for b in sftpjail sftpjail-stages sftpjail-privnet; do setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$BR/bin/$b"; done
+# The shared empty network namespace, as sftpjail-netns.service makes it.
+"$BR/build-normal/src/sftpjailctl" netns create >&2
 cc -O2 -o "$BR/bin/interleave" bench/interleave.c
 J=$BR/bin/sftpjail
 
@@ -78,12 +84,13 @@ row() { rows+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); }
 
 say "1. start-up, stdin closed ($R_START rounds, interleaved)"
 t=$(as $UP "$BR/bin/interleave" "$R_START" :plain $SFTP_SERVER :bwrap "${BWRAP[@]}" | cat)
-tj=$(as $U "$BR/bin/interleave" "$R_START" :plain $SFTP_SERVER :jail "$J" --subsystem)
+tj=$(as $U "$BR/bin/interleave" "$R_START" :plain $SFTP_SERVER :jail "$J" --subsystem \
+        :privnet "$BR/bin/sftpjail-privnet" --subsystem)
 echo "$t" >&2; echo "$tj" >&2
 p=$(med plain <<<"$tj") j=$(med jail <<<"$tj") pb=$(med plain <<<"$t") b=$(med bwrap <<<"$t")
 row "start-up, stdin closed: median ms (min/max)" "$p ($(awk -F'\t' '$1=="plain"{print $2"/"$4}' <<<"$tj"))" \
         "$j ($(awk -F'\t' '$1=="jail"{print $2"/"$4}' <<<"$tj"))" \
-        "jail/plain $(ratio "$j" "$p"); bwrap $b ms, jail/bwrap $(ratio "$j" "$b") (bwrap/plain $(ratio "$b" "$pb"))"
+        "jail/plain $(ratio "$j" "$p"); bwrap $b ms, jail/bwrap $(ratio "$j" "$b") (bwrap/plain $(ratio "$b" "$pb")); a network namespace per login instead of the shared one: $(med privnet <<<"$tj") ms"
 
 say "2. a full sftp session: ls, bye ($R_SESSION rounds)"
 printf 'ls\nbye\n' >"$BR/data/ls.batch"
@@ -202,7 +209,7 @@ live() { # live VARIANT: start N_LIVE sessions blocked on stdin, print PSS per s
         sleep 2
         k1=$(kmem)
         local pss=0 n=0 p
-        for p in $(pgrep -u $U -x sftp-server) $( [ "$v" = jail ] && pgrep -u $U -x sftpjail ); do
+        for p in $(pgrep -u $U -x sftp-server) $( [ "$v" = jail ] && pgrep -u $U -x sftpjail-superv ); do
                 pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup))); n=$((n + 1))
         done
         echo "$((pss / N_LIVE)) $(((k1 - k0) / N_LIVE)) $n"

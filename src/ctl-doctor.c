@@ -82,6 +82,32 @@ static void check_launcher(void)
         cap_free(want);
 }
 
+/* The supervisor the launcher execs: root's, and execute-only (else the
+ * user could ptrace it and forge the session's log). */
+static void check_supervisor(void)
+{
+        const char *path = SFTPJAIL_SUPERVISE_PATH;
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                problem("supervisor %s: %s; every login is refused (install sftpjail: meson install)", path,
+                        strerror(errno));
+                return;
+        }
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                problem("supervisor %s must be owned by root and not group/world-writable", path);
+                return;
+        }
+        if (st.st_mode & (S_IRGRP | S_IROTH | S_ISUID | S_ISGID)) {
+                if (fix && chmod(path, 0711) == 0)
+                        did_fix("made the supervisor execute-only (0711)");
+                else
+                        problem("supervisor %s is mode %04o; it must be 0711 (execute-only): logins are refused "
+                                "(chmod 0711 %s, or doctor --fix)",
+                                path, (unsigned)(st.st_mode & 07777), path);
+        }
+}
+
 static void check_kernel(void)
 {
         static const char *const ns[] = { "mnt", "pid", "net", "ipc", "uts", "cgroup" };
@@ -311,6 +337,7 @@ int cmd_doctor(int argc, char **argv)
 
         check_kernel();
         check_launcher();
+        check_supervisor();
         if (fix && !ctl_netns_present()) {
                 if (ctl_netns_create() == CTL_EXIT_OK)
                         did_fix("created the shared network namespace " SFTPJAIL_NETNS_PATH);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "ctl.h"
 #include "util.h"
 
@@ -36,7 +37,9 @@ static int read_small(const char *path, char *buf, size_t len)
         return (int)n;
 }
 
-static bool is_launcher(pid_t pid)
+/* A session's supervisor is the program the launcher execs, at the path
+ * compiled into both (a copy elsewhere is not ours). */
+static bool is_supervisor(pid_t pid)
 {
         char p[64], exe[PATH_MAX];
         ssize_t n;
@@ -46,8 +49,7 @@ static bool is_launcher(pid_t pid)
         if (n <= 0)
                 return false;
         exe[n] = '\0';
-        const char *b = strrchr(exe, '/');
-        return b && streq(b + 1, "sftpjail");
+        return streq(exe, SFTPJAIL_SUPERVISE_PATH);
 }
 
 static void session_id(pid_t pid, char *out, size_t len)
@@ -114,22 +116,20 @@ static size_t find_sessions(struct sess *out, size_t max)
                         continue;
                 struct sess *s = &out[n];
                 *s = (struct sess){ .server = pid, .supervisor = (pid_t)strtol(pp + 6, NULL, 10) };
-                if (!is_launcher(s->supervisor))
+                if (!is_supervisor(s->supervisor))
                         continue;
                 struct passwd *pw = getpwuid((uid_t)strtoul(uid + 5, NULL, 10));
                 snprintf(s->user, sizeof(s->user), "%s", pw ? pw->pw_name : "?");
                 session_id(pid, s->id, sizeof(s->id));
                 s->started = start_time(s->supervisor);
                 snprintf(s->client, sizeof(s->client), "local");
-                snprintf(p, sizeof(p), "/proc/%d/environ", s->supervisor);
-                int len = read_small(p, buf, sizeof(buf));
+                /* sftpjail-supervise SESSION USER CLIENT ...: the client as
+                 * the launcher validated it. */
+                snprintf(p, sizeof(p), "/proc/%d/cmdline", s->supervisor);
+                int len = read_small(p, buf, sizeof(buf)), arg = 0;
                 for (int i = 0; i < len; i += (int)strlen(buf + i) + 1)
-                        if (strncmp(buf + i, "SSH_CONNECTION=", 15) == 0) {
-                                char a[64];
-                                unsigned port;
-                                if (sscanf(buf + i + 15, "%63s %u", a, &port) == 2) // NOLINT(cert-err34-c)
-                                        snprintf(s->client, sizeof(s->client), "%s:%u", a, port);
-                        }
+                        if (arg++ == 3)
+                                snprintf(s->client, sizeof(s->client), "%s", buf + i);
                 snprintf(p, sizeof(p), "/proc/%d/io", pid);
                 if (read_small(p, buf, sizeof(buf)) > 0) {
                         char *r = strstr(buf, "rchar:"), *w = strstr(buf, "wchar:");

@@ -10,7 +10,8 @@
  *
  *   child (pid 1 of the jail): build the tree, pivot_root, setsid, drop
  *   every capability, no_new_privs, seccomp, execve(sftp-server)
- *   parent: drop every capability, supervise (supervisor.c)
+ *   parent: drop every capability, no_new_privs, exec sftpjail-supervise
+ *   (a small program of its own: supervisor.c)
  *
  * Any failure refuses the login through die(); there is no path that runs
  * sftp-server outside a complete jail. */
@@ -40,7 +41,6 @@
 #include "policy.h"
 #include "request.h"
 #include "seccomp-filter.h"
-#include "supervisor.h"
 #include "timing.h"
 
 /* And a network namespace: the shared empty one (netns.h) or, without it,
@@ -291,6 +291,31 @@ static _noreturn_ void jail_child(struct child_args *a)
         die_errno("exec %s", a->argv[0]);
 }
 
+/* The rest of the session belongs to sftpjail-supervise (why a program of
+ * its own: see there).  Called with no capability and no_new_privs set;
+ * the fds it needs are the only ones that survive the exec. */
+static _noreturn_ void exec_supervisor(const char *session_id, const char *user, const char *client, pid_t child,
+                                       int notify_fd, int status_fd, int log_fd, int alive_fd, char *env_tz)
+{
+        char pid_s[16], fds[4][16];
+        const int keep[4] = { notify_fd, status_fd, log_fd, alive_fd };
+        /* TZ as a rule string: syslog's time stamps without reading (and
+         * keeping buffers of) a zone file. */
+        char *const envp[] = { env_tz, NULL };
+
+        snprintf(pid_s, sizeof(pid_s), "%d", (int)child);
+        for (int i = 0; i < 4; i++) {
+                snprintf(fds[i], sizeof(fds[i]), "%d", keep[i]);
+                if (fcntl(keep[i], F_SETFD, 0) < 0)
+                        die_errno("handing fd %d to the supervisor", keep[i]);
+        }
+        const char *argv[] = { SFTPJAIL_SUPERVISE_PATH, session_id, user, client, pid_s,
+                               fds[0], fds[1], fds[2], fds[3], NULL };
+        execve(argv[0], (char *const *)argv, envp);
+        /* The jail notices: it dies with us (PR_SET_PDEATHSIG). */
+        die_errno("exec %s", argv[0]);
+}
+
 int main(int argc, char **argv)
 {
         struct invocation inv;
@@ -298,7 +323,6 @@ int main(int argc, char **argv)
         struct config cfg;
         struct policy pol;
         struct jail jail;
-        struct session sess = { 0 };
         char err[1024], session_id[17], hostname[32], passwd[2048], group[1024], argbuf[2048];
         char env_home[PATH_MAX + 8], env_user[300], env_logname[300], env_tz[80];
         const char *sargv[POLICY_ARGV_MAX];
@@ -419,20 +443,6 @@ int main(int argc, char **argv)
         close(devnull);
         STAGE("parent:drop-caps");
 
-        sess.user = id.name;
-        sess.id = session_id;
-        sess.client = inv.client;
-        sess.child = pid;
-        sess.status_fd = status_pipe[0];
-        sess.log_fd = log_pipe[0];
-        sess.notify_fd = notify[1];
-        int code = supervise(&sess);
-        close(alive_pipe[1]);
-        config_free(&cfg);
-        free(inv.original_command);
-        free((char *)id.name);
-        free((char *)id.home);
-        for (size_t i = 0; i < id.n_groups; i++)
-                free((char *)id.groups[i]);
-        return code;
+        exec_supervisor(session_id, id.name, inv.client, pid, notify[1], status_pipe[0], log_pipe[0], alive_pipe[1],
+                        env_tz);
 }

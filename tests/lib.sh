@@ -55,6 +55,9 @@ setup_testroot() {
         install -m 0755 "$BUILD/src/sftpjail" "$LAUNCHER.new"
         setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$LAUNCHER.new" || bail "setcap failed"
         mv -f "$LAUNCHER.new" "$LAUNCHER"
+        # The supervisor the launcher execs (the test build's -Dsupervise_path).
+        install -m 0711 "$BUILD/src/sftpjail-supervise" "$TESTROOT/bin/sftpjail-supervise.new"
+        mv -f "$TESTROOT/bin/sftpjail-supervise.new" "$TESTROOT/bin/sftpjail-supervise"
         [ -f "$CLIENT_KEY" ] || ssh-keygen -q -t ed25519 -N '' -f "$CLIENT_KEY"
         [ -f "$TESTROOT/sshd/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$TESTROOT/sshd/host_ed25519"
         getent group sftpjail-test >/dev/null || groupadd -r sftpjail-test

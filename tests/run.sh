@@ -17,8 +17,8 @@ summary=()
 run_suite() { # name builddir meson-options...
         local name=$1 dir=$2; shift 2
         echo "=== $name: configure and build"
-        if ! { [ -d "$dir" ] && meson setup --reconfigure "$dir" -Dconfdir=$CONFDIR -Dnetns_path=/run/sftpjail-test/netns "$@" >/dev/null ||
-               meson setup "$dir" -Dconfdir=$CONFDIR -Dnetns_path=/run/sftpjail-test/netns "$@" >/dev/null; } || ! ninja -C "$dir" >/dev/null; then
+        if ! { [ -d "$dir" ] && meson setup --reconfigure "$dir" -Dconfdir=$CONFDIR -Dnetns_path=/run/sftpjail-test/netns -Dsupervise_path=/var/lib/sftpjail-test/bin/sftpjail-supervise "$@" >/dev/null ||
+               meson setup "$dir" -Dconfdir=$CONFDIR -Dnetns_path=/run/sftpjail-test/netns -Dsupervise_path=/var/lib/sftpjail-test/bin/sftpjail-supervise "$@" >/dev/null; } || ! ninja -C "$dir" >/dev/null; then
                 echo "$name: build failed"; ninja -C "$dir"; status=1; summary+=("$name: build failed"); return
         fi
         echo "=== $name: tests"

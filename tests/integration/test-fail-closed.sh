@@ -127,6 +127,18 @@ setcap cap_chown,cap_setpcap,cap_sys_admin,cap_dac_override=ep "$TESTROOT/bin/sf
 expect_refusal "launcher with extra capabilities" "holds capabilities beyond" "$TESTROOT/bin/sftpjail-morecaps"
 rm -f "$TESTROOT"/bin/sftpjail-{nocaps,setuid,morecaps}
 
+# The supervisor the launcher execs: missing, or readable by the user (it
+# would then be dumpable: the user could ptrace it and forge the log).
+SUPV=$TESTROOT/bin/sftpjail-supervise
+mv "$SUPV" "$SUPV.away"
+expect_refusal "supervisor missing" "exec $SUPV: No such file"
+mv "$SUPV.away" "$SUPV"
+chmod 0755 "$SUPV"
+expect_refusal "supervisor readable by the user" "must be mode 0711"
+check "doctor names the supervisor's mode" bash -c '"$1" doctor | grep -q "^problem: supervisor .* must be 0711"' _ "$CTL"
+check "doctor --fix makes it execute-only" bash -c '"$1" doctor --fix | grep -q "^fixed: made the supervisor execute-only" && [ "$(stat -c %a "$2")" = 711 ]' _ "$CTL" "$SUPV"
+chmod 0711 "$SUPV"
+
 # And root is never jailed (nor served).
 err=$("$LAUNCHER" --subsystem </dev/null 2>&1); rc=$?
 check "root is refused" [ $rc -ne 0 ]
