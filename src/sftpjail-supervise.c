@@ -9,10 +9,10 @@
  * per session.  Built statically where the toolchain allows, so that not
  * even the dynamic loader's relocations are paid again.
  *
- *   sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD ALIVE-FD
+ *   sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD READY-FD
  *
- * The fds are the launcher's (supervisor.h); ALIVE-FD is only held open:
- * the jail checks, once, that we were there.  Nothing but the launcher
+ * The fds are the launcher's (supervisor.h); on READY-FD we write one byte
+ * once we run, which the jail waits for before it starts sftp-server.  Nothing but the launcher
  * runs this usefully: it must be the jail's parent to wait for it. */
 #include <fcntl.h>
 #include <limits.h>
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
                     "the supervisor",
                     SFTPJAIL_SUPERVISE_PATH);
         if (argc != SUPERVISE_ARGS)
-                die("usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD ALIVE-FD "
+                die("usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD READY-FD "
                     "(run by the launcher only)");
         sess.id = argv[1];
         sess.user = argv[2];
@@ -71,6 +71,11 @@ int main(int argc, char **argv)
         sess.notify_fd = inherited_fd(argv[5]);
         sess.status_fd = inherited_fd(argv[6]);
         sess.log_fd = inherited_fd(argv[7]);
-        (void)inherited_fd(argv[8]);
+        /* Ready: the jail waits for this byte before it starts
+         * sftp-server (and dies with us from then on: PDEATHSIG). */
+        int ready_fd = inherited_fd(argv[8]);
+        if (write(ready_fd, "R", 1) != 1)
+                die_errno("telling the jail we are ready");
+        close(ready_fd);
         return supervise(&sess);
 }

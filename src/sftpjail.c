@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -224,7 +223,7 @@ static _noreturn_ void jail_child(struct child_args *a)
 {
         sigset_t none;
         struct rlimit no_core = { 0, 0 };
-        struct pollfd alive = { .fd = a->alive_r, .events = POLLIN };
+        char ready;
 
         log_set_die_fd(a->status_w);
         sigemptyset(&none);
@@ -267,8 +266,11 @@ static _noreturn_ void jail_child(struct child_args *a)
          * sure the supervisor did not die before it took effect. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 die_errno("PR_SET_PDEATHSIG");
-        if (poll(&alive, 1, 0) != 0)
-                die("the supervisor went away");
+        /* Wait for the supervisor to be running (it execs a program of
+         * its own): no sftp-server serves a byte of a session whose log
+         * nobody would write.  EOF: it died before it was ready. */
+        if (read(a->alive_r, &ready, 1) != 1)
+                die("the supervisor did not start");
         close(a->alive_r);
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
