@@ -30,10 +30,11 @@ __attribute__((constructor)) static void evil(void)
 }
 C
 gcc -shared -fPIC -o "$W/evil.so" "$W/evil.c" || bail "cannot build the preload library"
-# The same code under the names of the launcher's own libraries, for
+# The same code under the names of the launcher's own libraries (libc, and
+# the sanitizer runtimes in that build: libcap and libinih are linked in), for
 # LD_LIBRARY_PATH.
 mkdir -p "$W/lib"
-for so in $(ldd "$LAUNCHER" | awk '$1 ~ /^lib/ && $1 !~ /^libc\.so/ {print $1}'); do
+for so in $(ldd "$LAUNCHER" | awk '$1 ~ /^lib/ {print $1}'); do
         gcc -shared -fPIC -Wl,-soname,"$so" -o "$W/lib/$so" "$W/evil.c" || bail "cannot build $so"
 done
 chmod -R a+rX "$W"
