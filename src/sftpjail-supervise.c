@@ -74,7 +74,9 @@ int main(int argc, char **argv)
         /* Ready: the jail waits for this byte before it starts
          * sftp-server (and dies with us from then on: PDEATHSIG). */
         int ready_fd = inherited_fd(argv[8]);
-        if (write(ready_fd, "R", 1) != 1)
+        /* EPIPE: the jail already ended (refused before it waited for
+         * us); supervise() reports its message. */
+        if (write(ready_fd, "R", 1) != 1 && errno != EPIPE)
                 die_errno("telling the jail we are ready");
         close(ready_fd);
         return supervise(&sess);
