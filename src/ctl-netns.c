@@ -99,7 +99,7 @@ static int ensure_parent(void)
         return 0;
 }
 
-static int netns_create(void)
+int ctl_netns_create(void)
 {
         char why[256];
         int r = check_shared(why, sizeof(why));
@@ -173,11 +173,6 @@ bool ctl_netns_present(void)
         return lstat(SFTPJAIL_NETNS_PATH, &st) == 0;
 }
 
-int ctl_netns_create(void)
-{
-        return netns_create();
-}
-
 int ctl_netns_status(bool quiet_ok)
 {
         char why[256];
@@ -211,7 +206,7 @@ int cmd_netns(int argc, char **argv)
         if (argc == 1 || streq(argv[1], "status"))
                 return ctl_netns_status(false);
         if (streq(argv[1], "create"))
-                return netns_create();
+                return ctl_netns_create();
         if (streq(argv[1], "remove"))
                 return netns_remove();
         ctl_error("netns: unknown action '%s' (status, create or remove)", argv[1]);

@@ -12,8 +12,9 @@
  *   sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD READY-FD
  *
  * The fds are the launcher's (supervisor.h); on READY-FD we write one byte
- * once we run, which the jail waits for before it starts sftp-server.  Nothing but the launcher
- * runs this usefully: it must be the jail's parent to wait for it. */
+ * once we run, which the jail waits for before it starts sftp-server.
+ * Nothing but the launcher runs this usefully: it must be the jail's
+ * parent to wait for it. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,23 +27,23 @@
 
 #define SUPERVISE_ARGS 9
 
-static int number(const char *s, long max)
+static int number(const char *s, long min, long max)
 {
         char *end;
         long v;
 
         errno = 0;
         v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < 0 || v > max)
+        if (errno || end == s || *end || v < min || v > max)
                 die("invalid argument '%s'", s);
         return (int)v;
 }
 
 static int inherited_fd(const char *s)
 {
-        int fd = number(s, INT_MAX);
+        int fd = number(s, STDERR_FILENO + 1, INT_MAX);
 
-        if (fd <= STDERR_FILENO || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
                 die("fd %s was not handed over", s);
         return fd;
 }
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
         sess.id = argv[1];
         sess.user = argv[2];
         sess.client = argv[3];
-        sess.child = number(argv[4], INT_MAX);
+        sess.child = number(argv[4], 1, INT_MAX);
         sess.notify_fd = inherited_fd(argv[5]);
         sess.status_fd = inherited_fd(argv[6]);
         sess.log_fd = inherited_fd(argv[7]);

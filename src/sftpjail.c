@@ -189,7 +189,7 @@ struct child_args {
         const char *passwd, *group, *hostname;
         const char **argv;
         char **envp;
-        int status_w, log_w, alive_r;
+        int status_w, log_w, ready_r;
         int netns; /* the shared network namespace, or -1: cloned a new one */
 };
 
@@ -262,16 +262,16 @@ static _noreturn_ void jail_child(struct child_args *a)
         caps_drop_all();
         STAGE("child:setsid+rlimits+drop-caps");
 
-        /* After the last credential change, so it is not reset; then make
-         * sure the supervisor did not die before it took effect. */
+        /* After the last credential change, so it is not reset; from here
+         * on the jail dies with the supervisor. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 die_errno("PR_SET_PDEATHSIG");
         /* Wait for the supervisor to be running (it execs a program of
          * its own): no sftp-server serves a byte of a session whose log
          * nobody would write.  EOF: it died before it was ready. */
-        if (read(a->alive_r, &ready, 1) != 1)
+        if (read(a->ready_r, &ready, 1) != 1)
                 die("the supervisor did not start");
-        close(a->alive_r);
+        close(a->ready_r);
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");
@@ -297,10 +297,10 @@ static _noreturn_ void jail_child(struct child_args *a)
  * its own: see there).  Called with no capability and no_new_privs set;
  * the fds it needs are the only ones that survive the exec. */
 static _noreturn_ void exec_supervisor(const char *session_id, const char *user, const char *client, pid_t child,
-                                       int notify_fd, int status_fd, int log_fd, int alive_fd, char *env_tz)
+                                       int notify_fd, int status_fd, int log_fd, int ready_fd, char *env_tz)
 {
         char pid_s[16], fds[4][16];
-        const int keep[4] = { notify_fd, status_fd, log_fd, alive_fd };
+        const int keep[4] = { notify_fd, status_fd, log_fd, ready_fd };
         /* TZ as a rule string: syslog's time stamps without reading (and
          * keeping buffers of) a zone file. */
         char *const envp[] = { env_tz, NULL };
@@ -329,7 +329,7 @@ int main(int argc, char **argv)
         char env_home[PATH_MAX + 8], env_user[300], env_logname[300], env_tz[80];
         const char *sargv[POLICY_ARGV_MAX];
         char *envp[6];
-        int status_pipe[2], log_pipe[2], alive_pipe[2];
+        int status_pipe[2], log_pipe[2], ready_pipe[2];
         enum request_kind req;
         sigset_t mask;
         pid_t pid;
@@ -389,7 +389,7 @@ int main(int argc, char **argv)
         unsigned long ns_flags = JAIL_NAMESPACES | (netns < 0 ? CLONE_NEWNET : 0);
 
         if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
-            pipe2(alive_pipe, O_CLOEXEC) < 0)
+            pipe2(ready_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
 
         /* Block the signals the supervisor takes through a signalfd before
@@ -414,11 +414,11 @@ int main(int argc, char **argv)
                 close(notify[1]);
                 close(status_pipe[0]);
                 close(log_pipe[0]);
-                close(alive_pipe[1]);
+                close(ready_pipe[1]);
                 struct child_args a = {
                         .jail = &jail, .passwd = passwd, .group = group, .hostname = hostname,
                         .argv = sargv, .envp = envp,
-                        .status_w = status_pipe[1], .log_w = log_pipe[1], .alive_r = alive_pipe[0],
+                        .status_w = status_pipe[1], .log_w = log_pipe[1], .ready_r = ready_pipe[0],
                         .netns = netns,
                 };
                 jail_child(&a);
@@ -428,7 +428,7 @@ int main(int argc, char **argv)
         close(notify[0]);
         close(status_pipe[1]);
         close(log_pipe[1]);
-        close(alive_pipe[0]);
+        close(ready_pipe[0]);
         closep(&netns);
         caps_drop_all();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -445,6 +445,6 @@ int main(int argc, char **argv)
         close(devnull);
         STAGE("parent:drop-caps");
 
-        exec_supervisor(session_id, id.name, inv.client, pid, notify[1], status_pipe[0], log_pipe[0], alive_pipe[1],
+        exec_supervisor(session_id, id.name, inv.client, pid, notify[1], status_pipe[0], log_pipe[0], ready_pipe[1],
                         env_tz);
 }

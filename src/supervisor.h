@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The supervisor: the launcher's parent half after the jail is started.
- * It holds no capability and stays in the host's namespaces, so that it can
+/* The supervisor: the launcher's parent half after the jail is started,
+ * run as a program of its own (sftpjail-supervise.c).  It holds no capability and stays in the host's namespaces, so that it can
  * reach syslog.  It forwards sftp-server's log lines tagged with the user
  * and session, logs the session's start and end (duration, bytes, status),
  * kills the jail on SIGTERM/SIGHUP, and returns the jail's exit status. */

@@ -219,6 +219,28 @@ standard_setup() {
         start_syslog
 }
 
+# expect_refusal DESCRIPTION PATTERN [LAUNCHER]: a login by $U is refused,
+# directly (one stderr line naming PATTERN, nothing on stdout) and through
+# the real sshd and client, logged, and no session or sftp-server started.
+# Uses the caller's U and W (a scratch directory the user can enter).
+expect_refusal() {
+        local what=$1 pat=$2 launcher=${3:-$LAUNCHER} err rc starts
+        starts=$(grep -c "user=$U session start" "$SYSLOG")
+        err=$(cd "$W" && setpriv --reuid "$U" --regid "$U" --init-groups "$launcher" --subsystem </dev/null 2>&1 >"$W/stdout"); rc=$?
+        check "$what: refused (rc=$rc)" [ $rc -ne 0 ]
+        check "$what: one line on stderr names it" \
+                bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -qE "^sftpjail: login refused: .*($2)" <<<"$1"' _ "$err" "$pat"
+        diag "stderr: $err"
+        check "$what: nothing on stdout" [ ! -s "$W/stdout" ]
+        if [ "$launcher" = "$LAUNCHER" ]; then
+                sftp_batch "$U" <<<"ls" >/dev/null 2>&1; rc=$?
+                check "$what: sftp login through sshd fails" [ $rc -ne 0 ]
+        fi
+        check "$what: logged" wait_log "user=$U refused: .*($pat)" 2
+        check "$what: no session was started" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$starts" ]
+        check "$what: no sftp-server is running" bash -c '! pgrep -u "$1" -x sftp-server' _ "$U"
+}
+
 # live_session USER: an sftp client kept open on a fifo (fd 7 writes its
 # commands); sets LIVE_CLIENT, LIVE_SPID (the jail's sftp-server, seen from
 # the host) and LIVE_SUP (its supervisor).  end_live_session closes it.

@@ -12,26 +12,9 @@ GOOD="[user $U]"
 write_config <<<"$GOOD"
 start_sshd < <(sshd_jail_match)
 H=$TESTROOT/home/$U
-W=$(mktemp -d); on_exit "rm -rf $W"
+W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
 CONFDIR=$TESTROOT/etc
 
-# expect_refusal DESCRIPTION PATTERN [LAUNCHER]
-expect_refusal() {
-        local what=$1 pat=$2 launcher=${3:-$LAUNCHER} err rc starts
-        starts=$(grep -c "user=$U session start" "$SYSLOG")
-        err=$(setpriv --reuid $U --regid $U --init-groups "$launcher" --subsystem </dev/null 2>&1 >"$W/stdout"); rc=$?
-        check "$what: refused (rc=$rc)" [ $rc -ne 0 ]
-        check "$what: one line on stderr names it" \
-                bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -qE "^sftpjail: login refused: .*($2)" <<<"$1"' _ "$err" "$pat"
-        [ "$_tap_failed" -gt 0 ] && diag "stderr: $err"
-        check "$what: nothing on stdout" [ ! -s "$W/stdout" ]
-        if [ "$launcher" = "$LAUNCHER" ]; then
-                sftp_batch $U <<<"ls" >/dev/null 2>&1; rc=$?
-                check "$what: sftp login through sshd fails" [ $rc -ne 0 ]
-        fi
-        check "$what: logged" wait_log "user=$U refused: .*($pat)" 2
-        check "$what: no session was started" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$starts" ]
-}
 good() { write_config <<<"$GOOD"; chmod 0755 "$CONFDIR"; chown root:root "$CONFDIR"; }
 
 # A working baseline first, so the refusals below mean something.

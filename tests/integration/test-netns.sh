@@ -42,22 +42,6 @@ exec 7>&6 6>&-; LIVE_CLIENT=$C1
 end_live_session
 check "both sessions ended cleanly" bash -c '! pgrep -u "$1" -x sftp-server' _ $U
 
-# --- expect_refusal: as in test-fail-closed ---
-expect_refusal() {
-        local what=$1 pat=$2 err rc starts
-        starts=$(grep -c "user=$U session start" "$SYSLOG")
-        err=$(cd "$W" && setpriv --reuid $U --regid $U --init-groups "$LAUNCHER" --subsystem </dev/null 2>&1 >"$W/stdout"); rc=$?
-        check "$what: refused (rc=$rc)" [ $rc -ne 0 ]
-        check "$what: one line on stderr names it" \
-                bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -qE "^sftpjail: login refused: .*($2)" <<<"$1"' _ "$err" "$pat"
-        diag "stderr: $err"
-        check "$what: nothing on stdout" [ ! -s "$W/stdout" ]
-        sftp_batch $U <<<"ls" >/dev/null 2>&1; rc=$?
-        check "$what: sftp login through sshd fails" [ $rc -ne 0 ]
-        check "$what: logged" wait_log "user=$U refused: .*($pat)" 2
-        check "$what: no session was started" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$starts" ]
-        check "$what: no sftp-server ran" bash -c '! pgrep -u "$1" -x sftp-server' _ $U
-}
 check "baseline: login works" sftp_batch $U <<<"ls"
 
 # The loopback brought up in the shared namespace.
