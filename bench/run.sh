@@ -49,7 +49,7 @@ install -m 0755 "$BR/build-normal/src/sftpjail" "$BR/bin/sftpjail"
 install -m 0755 "$BR/build-stages/src/sftpjail" "$BR/bin/sftpjail-stages"
 install -m 0755 "$BR/build-privnet/src/sftpjail" "$BR/bin/sftpjail-privnet"
 install -m 0711 "$BR/build-normal/src/sftpjail-supervise" "$BR/bin/sftpjail-supervise"
-for b in sftpjail sftpjail-stages sftpjail-privnet; do setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$BR/bin/$b"; done
+for b in sftpjail sftpjail-stages sftpjail-privnet; do setcap cap_chown,cap_setpcap,cap_sys_admin=p "$BR/bin/$b"; done
 # The shared empty network namespace, as sftpjail-netns.service makes it.
 "$BR/build-normal/src/sftpjailctl" netns create >&2
 cc -O2 -o "$BR/bin/interleave" bench/interleave.c

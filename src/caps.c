@@ -15,7 +15,39 @@ static void cap_freep(cap_t *c)
 }
 #define _cleanup_cap_ _cleanup_(cap_freep)
 
-static const cap_value_t needed[] = { CAP_CHOWN, CAP_SETPCAP, CAP_SYS_ADMIN };
+static const cap_value_t needed[] = { CAP_SYS_ADMIN, CAP_CHOWN, CAP_SETPCAP };
+
+/* The effective set the launcher holds right now: 0 or a CAPS_* mask.
+ * Kept so that a raise of what is already raised costs no syscall. */
+static unsigned effective = ~0u;
+
+/* Set the effective set to mask, permitted set unchanged. */
+static void set_effective(unsigned mask)
+{
+        _cleanup_cap_ cap_t c = NULL;
+        cap_value_t on[ELEMENTSOF(needed)];
+        int n = 0;
+
+        if (mask == effective)
+                return;
+        c = cap_get_proc();
+        if (!c || cap_clear_flag(c, CAP_EFFECTIVE) < 0)
+                die_errno("cap_get_proc");
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+                if (mask & (1u << i))
+                        on[n++] = needed[i];
+        if ((n && cap_set_flag(c, CAP_EFFECTIVE, n, on, CAP_SET) < 0) || cap_set_proc(c) < 0)
+                die_errno("setting the effective capabilities");
+        effective = mask;
+}
+
+void caps_init_launcher(void)
+{
+        /* Whatever the file capabilities say ("=ep" from an older
+         * install), the effective set is empty from here. */
+        effective = ~0u;
+        set_effective(0);
+}
 
 void caps_check_launcher(void)
 {
@@ -47,9 +79,16 @@ void caps_check_launcher(void)
          * (ambient caps, a different file cap set): refuse. */
         if (CAP_DIFFERS(cap_compare(want, have), CAP_PERMITTED))
                 die("the launcher holds capabilities beyond %s; refusing", SFTPJAIL_FILE_CAPS);
-        /* Make sure they are effective (file caps may be +p only). */
-        if (cap_set_proc(want) < 0)
-                die_errno("cap_set_proc");
+}
+
+void caps_raise(unsigned mask)
+{
+        set_effective(mask);
+}
+
+void caps_lower(void)
+{
+        set_effective(0);
 }
 
 void caps_drop_all(void)
@@ -62,6 +101,9 @@ void caps_drop_all(void)
 
         if (!empty)
                 die_errno("cap_init");
+        /* CAP_SETPCAP: PR_CAPBSET_DROP and PR_SET_SECUREBITS need it, so
+         * it is the one capability effective while we drop. */
+        set_effective(CAPS_SETPCAP);
         /* Order matters: the bounding set and securebits need CAP_SETPCAP,
          * so they go first; the process sets last. */
         /* Walk to the kernel's last capability, not the headers'. */
@@ -74,6 +116,7 @@ void caps_drop_all(void)
                 die_errno("locking securebits");
         if (cap_set_proc(empty) < 0)
                 die_errno("clearing capabilities");
+        effective = 0;
 
         /* Verify rather than trust. */
         now = cap_get_proc();

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "build-config.h"
+#include "pathrule.h"
 #include "util.h"
 
 /* Request names as printed by `sftp-server -Q requests` (OpenSSH 9.x). */
@@ -362,62 +363,11 @@ int config_parse_file(FILE *f, const char *filename, struct config *c, char *err
         return parse(&st, filename, err, errlen);
 }
 
-static bool trusted_stat(const struct stat *st)
-{
-        return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
 int config_open_trusted(const char *path, char *err, size_t errlen)
 {
-        _cleanup_close_ int dir = -1;
         struct stat st;
-        char buf[PATH_MAX];
-        char *s, *slash;
 
-        if (path[0] != '/' || strlen(path) >= sizeof(buf)) {
-                snprintf(err, errlen, "%s: configuration path must be absolute", path);
-                return -1;
-        }
-        /* Walk from / without following symlinks, so that every directory
-         * we trust is one we checked. */
-        dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0 || fstat(dir, &st) < 0 || !trusted_stat(&st)) {
-                snprintf(err, errlen, "/: not owned by root or writable by others");
-                return -1;
-        }
-        strcpy(buf, path + 1);
-        for (s = buf; (slash = strchr(s, '/')); s = slash + 1) {
-                *slash = '\0';
-                int next = openat(dir, s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (next < 0) {
-                        snprintf(err, errlen, "%s: cannot open directory '%s': %s", path, s, strerror(errno));
-                        return -1;
-                }
-                close(dir);
-                dir = next;
-                if (fstat(dir, &st) < 0 || !trusted_stat(&st)) {
-                        snprintf(err, errlen, "%s: directory '%s' must be owned by root and not group/world-writable",
-                                 path, s);
-                        return -1;
-                }
-        }
-        int fd = openat(dir, s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                snprintf(err, errlen, "%s: cannot open configuration: %s", path, strerror(errno));
-                return -1;
-        }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                snprintf(err, errlen, "%s: not a regular file", path);
-                close(fd);
-                return -1;
-        }
-        if (!trusted_stat(&st)) {
-                snprintf(err, errlen, "%s: must be owned by root and not group/world-writable (mode %04o, uid %u)",
-                         path, st.st_mode & 07777, st.st_uid);
-                close(fd);
-                return -1;
-        }
-        return fd;
+        return path_open_trusted(path, &path_rule_config, 0, O_RDONLY | O_NOCTTY, &st, err, errlen);
 }
 
 int config_load(const char *path, struct config *c, char *err, size_t errlen)

@@ -24,6 +24,9 @@
 #include "caps.h"
 #include "config.h"
 #include "ctl.h"
+#include "identity.h"
+#include "mounts.h"
+#include "pathrule.h"
 #include "util.h"
 
 static int problems, fixed;
@@ -188,32 +191,61 @@ static void check_sshd(const char *cfg, const char *user)
                         cfg, user, v, KEYS_DIR);
 }
 
-/* Owner and mode of a directory; fixed with --fix. */
-static void check_dir(const char *path, uid_t uid, gid_t gid, mode_t mode, const char *why, bool create)
+/* --fix: give a directory the owner and mode add-user gives it, but only
+ * if the launcher's rule refuses it as it is (or create it). */
+static void repair_dir(const char *path, const struct path_rule *rule, uid_t user, uid_t uid, gid_t gid,
+                       mode_t mode, bool create)
 {
         struct stat st;
+        char why[1024];
 
         if (lstat(path, &st) < 0) {
-                if (create && fix && mkdir(path, mode) == 0 && chown(path, uid, gid) == 0) {
+                if (errno == ENOENT && create && mkdir(path, mode) == 0 && chown(path, uid, gid) == 0)
                         did_fix(path);
-                        return;
-                }
-                problem("%s %s: %s%s", why, path, strerror(errno), create ? " (doctor --fix creates it)" : "");
                 return;
         }
-        if (!S_ISDIR(st.st_mode)) {
-                problem("%s %s is not a directory (a symlink?); replace it by a directory", why, path);
+        if (!S_ISDIR(st.st_mode) || path_rule_check(rule, path, &st, user, why, sizeof(why)) == 0)
+                return;
+        if (lchown(path, uid, gid) == 0 && chmod(path, mode) == 0)
+                did_fix(path);
+}
+
+static void repair_user_dirs(const struct identity *id, const struct policy *p)
+{
+        char path[PATH_MAX + 32];
+
+        snprintf(path, sizeof(path), "%s", id->home);
+        for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                repair_dir(path, &path_rule_root_dir, id->uid, 0, (gid_t)-1, 0755, false);
+                *s = '/';
+        }
+        repair_dir(id->home, &path_rule_home, id->uid, p->access == ACCESS_HOME ? id->uid : 0, id->gid, 0750, true);
+        if (p->uploads) {
+                snprintf(path, sizeof(path), "%s/%s", id->home, p->uploads);
+                repair_dir(path, &path_rule_uploads, id->uid, id->uid, id->gid, 0750, true);
+        }
+}
+
+/* The launcher's own checks of the home, uploads, start directory,
+ * sftp-server and its libraries: jail_resolve() says exactly what a login
+ * would refuse, in the same words. */
+static void check_jail(const struct config *c, const struct identity *id, const struct policy *p)
+{
+        struct jail j;
+
+        if (jail_resolve(&j, c, id, p) == 0) {
+                jail_close(&j);
                 return;
         }
-        if (st.st_uid != uid || (st.st_mode & (S_IWGRP | S_IWOTH)) || (gid != (gid_t)-1 && st.st_gid != gid)) {
-                if (fix && lchown(path, uid, gid) == 0 && chmod(path, mode) == 0) {
-                        did_fix(path);
+        if (fix) {
+                repair_user_dirs(id, p);
+                if (jail_resolve(&j, c, id, p) == 0) {
+                        jail_close(&j);
                         return;
                 }
-                struct passwd *pw = getpwuid(uid);
-                problem("%s %s is %u:%u %04o; it must be owned by %s and not group/world-writable (chown/chmod, or doctor --fix)",
-                        why, path, st.st_uid, st.st_gid, st.st_mode & 07777, pw ? pw->pw_name : "?");
         }
+        problem("user %s: logins are refused: %s", id->name, j.err);
 }
 
 static void check_user_policy(const struct config *c, const struct identity *id, const char **sshd_cfgs,
@@ -222,14 +254,15 @@ static void check_user_policy(const struct config *c, const struct identity *id,
 static void check_user(const struct config *c, const char *name, const char **sshd_cfgs, size_t n_cfgs)
 {
         struct identity id;
+        char err[512];
 
-        if (!getpwnam(name) || ctl_identity(name, &id) < 0) {
-                problem("user %s is named in %s but does not exist (sftpjailctl add-user %s)", name,
-                        SFTPJAIL_CONFIG_FILE, name);
+        if (identity_by_name(name, &id, err, sizeof(err)) < 0) {
+                problem("user %s is named in %s but cannot be used: %s (sftpjailctl add-user %s)", name,
+                        SFTPJAIL_CONFIG_FILE, err, name);
                 return;
         }
         check_user_policy(c, &id, sshd_cfgs, n_cfgs);
-        ctl_identity_free(&id);
+        identity_free(&id);
 }
 
 static void check_user_policy(const struct config *c, const struct identity *idp, const char **sshd_cfgs,
@@ -256,27 +289,17 @@ static void check_user_policy(const struct config *c, const struct identity *idp
         else if (!streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH))
                 printf("note: user %s: login shell %s; %s is safer (a shell may read rc files)\n", name,
                        pw->pw_shell, SFTPJAIL_LAUNCHER_PATH);
-        /* The same rules as the launcher's open_home(). */
-        snprintf(path, sizeof(path), "%s", pw->pw_dir);
-        for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = '\0';
-                check_dir(path, 0, (gid_t)-1, 0755, "home ancestor", false);
-                *s = '/';
-        }
-        check_dir(pw->pw_dir, p.access == ACCESS_HOME ? pw->pw_uid : 0, pw->pw_gid, 0750, "home", true);
-        if (p.uploads) {
-                snprintf(path, sizeof(path), "%s/%s", pw->pw_dir, p.uploads);
-                check_dir(path, pw->pw_uid, pw->pw_gid, 0750, "uploads directory", true);
-        }
+        check_jail(c, &id, &p);
         snprintf(path, sizeof(path), "%s/%s", KEYS_DIR, name);
         struct stat st;
+        char why[1024];
         if (lstat(path, &st) < 0)
                 problem("user %s has no keys file %s (sftpjailctl add-user %s --key FILE)", name, path, name);
-        else if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+        else if (path_rule_check(&path_rule_keys_file, path, &st, id.uid, why, sizeof(why)) < 0) {
                 if (fix && S_ISREG(st.st_mode) && lchown(path, 0, 0) == 0 && chmod(path, 0644) == 0)
                         did_fix(path);
                 else
-                        problem("keys file %s must be a root-owned regular file, mode 0644", path);
+                        problem("%s (sshd would let the user's keys be changed)", why);
         }
         for (size_t i = 0; i < n_cfgs; i++)
                 check_sshd(sshd_cfgs[i], name);

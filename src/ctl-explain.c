@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* explain USER: what a login of USER gets, without logging in.  The tree is
- * computed by the launcher's own jail_prepare() (same checks, same ELF
- * walk, same mount flags), so it cannot drift from what a login builds; a
- * login that would be refused is refused here with the same message. */
+/* explain USER: what a login of USER gets, without logging in.  The user,
+ * the policy and the tree are computed by the launcher's own code
+ * (identity_by_name(), policy_resolve(), jail_resolve(): same rules, same
+ * checks, same ELF walk, same mount flags), so they cannot drift from what
+ * a login builds; a login that would be refused is reported with the
+ * launcher's own reason.  Nothing is mounted and nothing is logged. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -11,7 +13,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "ctl.h"
-#include "log.h"
+#include "identity.h"
 #include "mounts.h"
 #include "util.h"
 
@@ -58,23 +60,23 @@ int cmd_explain(int argc, char **argv)
                 fputs(explain_usage, stderr);
                 return CTL_EXIT_USAGE;
         }
-        if (ctl_identity(argv[1], &id) < 0) {
-                ctl_error("no such user '%s'", argv[1]);
+        if (identity_by_name(argv[1], &id, err, sizeof(err)) < 0) {
+                ctl_error("%s", err);
                 return CTL_EXIT_USAGE;
         }
         if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
-                ctl_error("%s", err);
-                ctl_identity_free(&id);
-                return CTL_EXIT_ERROR;
+                printf("refused: configuration error: %s\n", err);
+                identity_free(&id);
+                return CTL_EXIT_PROBLEMS;
         }
         printf("user %s (uid %u, gid %u), home %s, groups:", id.name, id.uid, id.gid, id.home);
         for (size_t i = 0; i < id.n_groups; i++)
                 printf(" %s", id.groups[i]);
         printf("\n");
         if (policy_resolve(&c, &id, &p) < 0) {
-                printf("refused: no [user] or [group] rule in %s names %s\n", SFTPJAIL_CONFIG_FILE, id.name);
+                printf("refused: no rule in %s allows user %s\n", SFTPJAIL_CONFIG_FILE, id.name);
                 config_free(&c);
-                ctl_identity_free(&id);
+                identity_free(&id);
                 return CTL_EXIT_PROBLEMS;
         }
         printf("rules (weakest first):");
@@ -86,8 +88,10 @@ int cmd_explain(int argc, char **argv)
                (unsigned)p.umask, p.log_level, p.allow_requests ? p.allow_requests : "(all)",
                p.deny_requests ? p.deny_requests : "-");
         if (policy_sftp_argv(&c, &id, &p, sargv, argbuf, sizeof(argbuf)) < 0) {
-                ctl_error("command line too long");
-                return CTL_EXIT_ERROR;
+                printf("refused: sftp-server command line too long\n");
+                config_free(&c);
+                identity_free(&id);
+                return CTL_EXIT_PROBLEMS;
         }
         printf("command:");
         for (size_t i = 0; sargv[i]; i++)
@@ -95,8 +99,12 @@ int cmd_explain(int argc, char **argv)
         printf("\n\n");
         fflush(stdout);
 
-        /* Refusals inside read "sftpjail: login refused: ..." and exit 1. */
-        jail_prepare(&j, &c, &id, &p);
+        if (jail_resolve(&j, &c, &id, &p) < 0) {
+                printf("refused: %s\n", j.err);
+                config_free(&c);
+                identity_free(&id);
+                return CTL_EXIT_PROBLEMS;
+        }
 
         printf("tree (every mount of the jail, as a login builds it):\n");
         row("MOUNT POINT", "SOURCE", "OPTIONS");
@@ -104,18 +112,14 @@ int cmd_explain(int argc, char **argv)
         for (size_t i = 0; i < j.n_files; i++)
                 row(j.files[i].path, j.files[i].path, flags_text(j.files[i].attr, buf, sizeof(buf)));
         row(id.home, id.home, flags_text(j.home_attr, buf, sizeof(buf)));
-        if (j.uploads_tree >= 0) {
+        if (j.uploads_src >= 0) {
                 snprintf(src, sizeof(src), "%s/%s", id.home, p.uploads);
                 row(src, src, flags_text(j.uploads_attr, buf, sizeof(buf)));
         }
         printf("\nfiles (in the tmpfs root): /etc/passwd and /etc/group with root and %s only\n", id.name);
         printf("namespaces: mount pid net ipc uts cgroup; capabilities: none; no_new_privs; seccomp; Landlock\n");
-        for (size_t i = 0; i < j.n_files; i++)
-                close(j.files[i].tree);
-        close(j.home_tree);
-        if (j.uploads_tree >= 0)
-                close(j.uploads_tree);
+        jail_close(&j);
         config_free(&c);
-        ctl_identity_free(&id);
+        identity_free(&id);
         return CTL_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "ctl.h"
+#include "identity.h"
 #include "util.h"
 
 static int changes;
@@ -354,11 +355,15 @@ int cmd_add_user(int argc, char **argv)
                         { ctl_error("%s: created but not found", name); return CTL_EXIT_ERROR; }
         } else {
                 struct identity id;
+                char err[256];
                 bool member = false;
-                ctl_identity(name, &id);
+                if (identity_by_name(name, &id, err, sizeof(err)) < 0) {
+                        ctl_error("%s", err);
+                        return CTL_EXIT_ERROR;
+                }
                 for (size_t i = 0; i < id.n_groups; i++)
                         member |= streq(id.groups[i], JAIL_GROUP);
-                ctl_identity_free(&id);
+                identity_free(&id);
                 if (!member) {
                         char *ma[] = { (char *)"usermod", (char *)"-a", (char *)"-G", (char *)JAIL_GROUP, (char *)name, NULL };
                         if (ctl_run(ma, NULL) != 0)

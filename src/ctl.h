@@ -41,7 +41,4 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_run(char *const argv[], char **out);
 bool ctl_help_requested(int argc, char **argv, const char *usage);
 bool ctl_valid_user_name(const char *s);
-/* Identity of an existing user, as the launcher sees it at login
- * (primary + supplementary groups); free with ctl_identity_free(). */
-int ctl_identity(const char *name, struct identity *id);
-void ctl_identity_free(struct identity *id);
+/* Identities: identity.h (the launcher's own rules). */

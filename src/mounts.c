@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 
 #include "build-config.h"
 #include "log.h"
+#include "pathrule.h"
 
 #ifndef MULTIARCH_TRIPLET
 #error "MULTIARCH_TRIPLET must be defined by the build"
@@ -39,202 +41,203 @@ static int open_beneath(int dirfd, const char *path, int flags)
                            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
-static void set_attr(int tree, const char *what, unsigned long long set, bool recursive)
+static int fail(struct jail *j, const char *fmt, ...) _printf_(2, 3);
+static int fail(struct jail *j, const char *fmt, ...)
 {
-        struct mount_attr attr = { .attr_set = set, .propagation = MS_PRIVATE };
+        va_list ap;
 
-        if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
-                die_errno("setting mount flags on %s", what);
+        va_start(ap, fmt);
+        vsnprintf(j->err, sizeof(j->err), fmt, ap);
+        va_end(ap);
+        return -1;
 }
 
-static int clone_tree(int fd, const char *what, bool recursive)
-{
-        int t = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-                                          (recursive ? AT_RECURSIVE : 0));
-        if (t < 0)
-                die_errno("cloning %s", what);
-        return t;
-}
+/* ---- jail_resolve(): open and check every source, no capability ---- */
 
-/* ---- the user's home: every ancestor root-owned, no symlinks ---- */
-
-static int open_home(const char *home, const char *home_base, uid_t uid)
+/* The user's home: every ancestor root's, the home itself root's or the
+ * user's, no symlink anywhere (pathrule.c). */
+static int open_home(struct jail *j, const char *home_base)
 {
-        _cleanup_close_ int dir = -1;
-        char buf[PATH_MAX];
+        const char *home = j->id->home;
         struct stat st;
-        char *s, *slash;
 
-        if (home[0] != '/' || strlen(home) >= sizeof(buf) || streq(home, "/"))
-                die("home directory '%s' must be an absolute path below /", home);
         if (home_base) {
                 size_t n = strlen(home_base);
                 if (strncmp(home, home_base, n) != 0 || home[n] != '/')
-                        die("home directory '%s' is not below home_base %s", home, home_base);
+                        return fail(j, "home directory '%s' is not below home_base %s", home, home_base);
         }
-        strcpy(buf, home + 1);
-        dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0)
-                die_errno("open /");
-        for (s = buf;; s = slash + 1) {
-                slash = strchr(s, '/');
-                if (slash)
-                        *slash = '\0';
-                if (!*s || streq(s, ".") || streq(s, ".."))
-                        die("home directory '%s' is not a canonical path", home);
-                /* O_NOFOLLOW: a symlink anywhere in the path is refused. */
-                int next = openat(dir, s, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (next < 0) {
-                        if (errno == ENOTDIR || errno == ELOOP)
-                                die("home directory '%s': component '%s' is a symlink or not a directory", home, s);
-                        die_errno("home directory '%s' (at '%s')", home, s);
-                }
-                close(dir);
-                dir = next;
-                if (fstat(dir, &st) < 0)
-                        die_errno("fstat %s", s);
-                if (!slash)
-                        break;
-                if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                        die("home directory '%s': '%s' must be owned by root and not group/world-writable", home, s);
-        }
-        if (st.st_uid != 0 && st.st_uid != uid)
-                die("home directory '%s' is owned by uid %u, not by root or the user", home, st.st_uid);
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
-                die("home directory '%s' must not be group/world-writable (mode %04o)", home, st.st_mode & 07777);
-        return steal_fd(&dir);
+        j->home_src = path_open_trusted(home, &path_rule_home, j->id->uid, O_PATH | O_DIRECTORY, &st, j->err,
+                                        sizeof(j->err));
+        return j->home_src < 0 ? -1 : 0;
 }
 
 /* uploads / start_dir: below the home, no symlinks, a directory. */
-static int open_subdir(int home_fd, const char *home, const char *rel, const char *what, struct stat *st)
+static int open_subdir(struct jail *j, const char *rel, const char *what, struct stat *st)
 {
-        int fd = open_beneath(home_fd, rel, O_PATH | O_DIRECTORY);
+        const char *home = j->id->home;
+        int fd = open_beneath(j->home_src, rel, O_PATH | O_DIRECTORY);
 
         if (fd < 0) {
                 if (errno == ENOENT)
-                        die("%s directory %s/%s does not exist", what, home, rel);
+                        return fail(j, "%s directory %s/%s does not exist", what, home, rel);
                 if (errno == ELOOP || errno == EXDEV || errno == ENOTDIR)
-                        die("%s directory %s/%s is a symlink or not a directory", what, home, rel);
-                die_errno("%s directory %s/%s", what, home, rel);
+                        return fail(j, "%s directory %s/%s is a symlink or not a directory", what, home, rel);
+                return fail(j, "%s directory %s/%s: %s", what, home, rel, strerror(errno));
         }
-        if (fstat(fd, st) < 0)
-                die_errno("fstat %s/%s", home, rel);
+        if (fstat(fd, st) < 0) {
+                close(fd);
+                return fail(j, "fstat %s/%s: %s", home, rel, strerror(errno));
+        }
         return fd;
 }
 
 /* ---- sftp-server, its loader and libraries ---- */
 
-static void add_file(struct jail *j, const char *jail_path, int fd, bool device)
+/* Keep fd (ours from now on) as the source of jail_path. */
+static int add_file(struct jail *j, const char *jail_path, int fd, bool device)
 {
         struct jail_file *f;
 
         for (size_t i = 0; i < j->n_files; i++)
-                if (streq(j->files[i].path, jail_path))
-                        return;
-        if (j->n_files >= JAIL_MAX_FILES)
-                die("too many files to bind into the jail");
+                if (streq(j->files[i].path, jail_path)) {
+                        close(fd);
+                        return 0;
+                }
+        if (j->n_files >= JAIL_MAX_FILES) {
+                close(fd);
+                return fail(j, "too many files to bind into the jail");
+        }
         f = &j->files[j->n_files++];
         snprintf(f->path, sizeof(f->path), "%s", jail_path);
-        f->tree = clone_tree(fd, jail_path, false);
+        f->src = fd;
+        f->tree = -1;
         /* Binaries and libraries: read-only, executable, no devices or
          * set-id.  /dev/null: read-only mount (writes to a device still
          * work), no exec, no set-id, devices allowed. */
         f->attr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | (device ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV);
-        set_attr(f->tree, jail_path, f->attr, false);
+        return 0;
 }
 
-/* Open a system file: root-owned, not writable by others, regular. */
-static int open_system_file(const char *path)
+/* Open a system file (following the system's own root-owned symlinks,
+ * such as /lib -> usr/lib): the file must be root's and writable by root
+ * alone.  Returns the fd, -1 with errno ENOENT if absent, -2 refused. */
+static int open_system_file(struct jail *j, const char *what, const char *path)
 {
+        struct path_rule rule = path_rule_system_file;
         struct stat st;
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
         if (fd < 0)
                 return -1;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                die("%s must be a regular file owned by root and not group/world-writable", path);
+        rule.what = what;
+        if (fstat(fd, &st) < 0 || path_rule_check(&rule, path, &st, 0, j->err, sizeof(j->err)) < 0) {
+                close(fd);
+                return -2;
+        }
         return fd;
 }
 
-static void parse_elf(int fd, const char *path, struct elf_info *info)
+static int parse_elf(struct jail *j, int fd, const char *path, struct elf_info *info)
 {
         struct stat st;
         const char *why = NULL;
         void *map;
 
         if (fstat(fd, &st) < 0)
-                die_errno("fstat %s", path);
+                return fail(j, "fstat %s: %s", path, strerror(errno));
         map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED)
-                die_errno("mmap %s", path);
+                return fail(j, "mmap %s: %s", path, strerror(errno));
         int r = elf_parse(map, (size_t)st.st_size, info, &why);
         munmap(map, (size_t)st.st_size);
         if (r < 0)
-                die("%s: %s", path, why);
+                return fail(j, "%s: %s", path, why);
         if (info->has_runpath)
-                die("%s: RPATH/RUNPATH is not supported in the jail", path);
+                return fail(j, "%s: RPATH/RUNPATH is not supported in the jail", path);
+        return 0;
 }
 
-static void add_libraries(struct jail *j, const struct elf_info *info, const char *interp, int depth)
+static int add_libraries(struct jail *j, const struct elf_info *info, const char *interp, int depth)
 {
         const char *interp_base = strrchr(interp, '/');
 
         interp_base = interp_base ? interp_base + 1 : interp;
         if (depth > 4)
-                die("library dependencies nest too deeply");
+                return fail(j, "library dependencies nest too deeply");
         for (size_t i = 0; i < info->n_needed; i++) {
                 const char *name = info->needed[i];
                 char path[PATH_MAX];
+                struct elf_info sub;
                 int fd = -1;
 
                 if (streq(name, interp_base))
                         continue; /* the loader is already there */
-                for (size_t d = 0; d < ELEMENTSOF(lib_dirs) && fd < 0; d++) {
+                for (size_t d = 0; d < ELEMENTSOF(lib_dirs) && fd == -1; d++) {
                         snprintf(path, sizeof(path), "%s/%s", lib_dirs[d], name);
-                        fd = open_system_file(path);
+                        fd = open_system_file(j, "library", path);
                 }
+                if (fd == -2)
+                        return -1;
                 if (fd < 0)
-                        die("library %s needed by sftp-server not found in the system library path", name);
-                struct elf_info sub;
-                parse_elf(fd, path, &sub);
-                add_file(j, path, fd, false);
-                close(fd);
-                add_libraries(j, &sub, interp, depth + 1);
+                        return fail(j, "library %s needed by sftp-server not found in the system library path",
+                                    name);
+                if (parse_elf(j, fd, path, &sub) < 0) {
+                        close(fd);
+                        return -1;
+                }
+                if (add_file(j, path, fd, false) < 0 || add_libraries(j, &sub, interp, depth + 1) < 0)
+                        return -1;
         }
+        return 0;
 }
 
-static void prepare_binaries(struct jail *j, const char *sftp_server)
+static int resolve_binaries(struct jail *j, const char *sftp_server)
 {
-        _cleanup_close_ int fd = -1, ifd = -1;
         struct elf_info info;
+        int fd, ifd;
 
         if (sftp_server[0] != '/')
-                die("sftp_server '%s' must be an absolute path", sftp_server);
-        fd = open_system_file(sftp_server);
+                return fail(j, "sftp_server '%s' must be an absolute path", sftp_server);
+        fd = open_system_file(j, "sftp-server", sftp_server);
+        if (fd == -2)
+                return -1;
         if (fd < 0)
-                die_errno("sftp-server %s", sftp_server);
+                return fail(j, "sftp-server %s: %s", sftp_server, strerror(errno));
         snprintf(j->sftp_server, sizeof(j->sftp_server), "%s", sftp_server);
-        parse_elf(fd, sftp_server, &info);
-        add_file(j, sftp_server, fd, false);
-        if (info.interp[0]) {
-                ifd = open_system_file(info.interp);
-                if (ifd < 0)
-                        die_errno("dynamic loader %s", info.interp);
-                add_file(j, info.interp, ifd, false);
+        if (parse_elf(j, fd, sftp_server, &info) < 0) {
+                close(fd);
+                return -1;
         }
-        add_libraries(j, &info, info.interp, 0);
+        if (add_file(j, sftp_server, fd, false) < 0)
+                return -1;
+        if (info.interp[0]) {
+                ifd = open_system_file(j, "dynamic loader", info.interp);
+                if (ifd == -2)
+                        return -1;
+                if (ifd < 0)
+                        return fail(j, "dynamic loader %s: %s", info.interp, strerror(errno));
+                if (add_file(j, info.interp, ifd, false) < 0)
+                        return -1;
+        }
+        return add_libraries(j, &info, info.interp, 0);
 }
 
-static void prepare_dev_null(struct jail *j)
+static int resolve_dev_null(struct jail *j)
 {
-        _cleanup_close_ int fd = open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        int fd = open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW);
         struct stat st;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
-                die_errno("/dev/null");
-        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-                die("/dev/null is not the null device");
-        add_file(j, "/dev/null", fd, true);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                return fail(j, "/dev/null: %s", strerror(e));
+        }
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+                close(fd);
+                return fail(j, "/dev/null is not the null device");
+        }
+        return add_file(j, "/dev/null", fd, true);
 }
 
 /* Is a equal to b or an ancestor directory of it? */
@@ -246,52 +249,111 @@ static bool path_covers(const char *a, const char *b)
 
 /* The home is mounted over the jail's own tree: it must not hide or
  * contain /etc, /dev or the binaries we place, or be placed inside them. */
-static void check_home_overlap(const struct jail *j, const char *home)
+static int check_home_overlap(struct jail *j)
 {
         static const char *const fixed[] = { "/etc", "/dev" };
+        const char *home = j->id->home;
 
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
                 if (path_covers(home, fixed[i]) || path_covers(fixed[i], home))
-                        die("home directory %s overlaps the jail's %s; move the home", home, fixed[i]);
+                        return fail(j, "home directory %s overlaps the jail's %s; move the home", home, fixed[i]);
         for (size_t i = 0; i < j->n_files; i++)
                 if (path_covers(home, j->files[i].path) || path_covers(j->files[i].path, home))
-                        die("home directory %s overlaps the jail's %s; move the home", home, j->files[i].path);
+                        return fail(j, "home directory %s overlaps the jail's %s; move the home", home,
+                                    j->files[i].path);
+        return 0;
 }
 
-void jail_prepare(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p)
+static int resolve(struct jail *j, const struct config *c)
 {
-        _cleanup_close_ int home_fd = -1, uploads_fd = -1;
+        const struct policy *p = j->policy;
+        const unsigned long long flags = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         struct stat st;
-        unsigned long long flags = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        char path[PATH_MAX * 2];
 
-        *j = (struct jail){ .id = id, .policy = p, .home_tree = -1, .uploads_tree = -1 };
-
-        home_fd = open_home(id->home, c->home_base, id->uid);
+        if (open_home(j, c->home_base) < 0)
+                return -1;
+        j->home_attr = flags | (p->access == ACCESS_HOME ? 0 : MOUNT_ATTR_RDONLY);
         if (p->uploads) {
-                uploads_fd = open_subdir(home_fd, id->home, p->uploads, "uploads", &j->uploads_st);
-                if (j->uploads_st.st_uid != id->uid)
-                        die("uploads directory %s/%s must be owned by %s (owned by uid %u)", id->home, p->uploads,
-                            id->name, j->uploads_st.st_uid);
-                if (j->uploads_st.st_mode & S_IWOTH)
-                        die("uploads directory %s/%s must not be world-writable", id->home, p->uploads);
+                j->uploads_src = open_subdir(j, p->uploads, "uploads", &j->uploads_st);
+                if (j->uploads_src < 0)
+                        return -1;
+                snprintf(path, sizeof(path), "%s/%s", j->id->home, p->uploads);
+                if (path_rule_check(&path_rule_uploads, path, &j->uploads_st, j->id->uid, j->err,
+                                    sizeof(j->err)) < 0)
+                        return -1;
+                j->uploads_attr = flags;
         }
         /* The start directory only has to exist: sftp-server chdirs there. */
-        if (*p->start_dir)
-                close(open_subdir(home_fd, id->home, p->start_dir, "start", &st));
-
-        /* The clones are taken from the fds we checked: a rename or a
-         * symlink planted from now on cannot change what gets mounted. */
-        j->home_tree = clone_tree(home_fd, id->home, true);
-        j->home_attr = flags | (p->access == ACCESS_HOME ? 0 : MOUNT_ATTR_RDONLY);
-        set_attr(j->home_tree, id->home, j->home_attr, true);
-        if (uploads_fd >= 0) {
-                j->uploads_tree = clone_tree(uploads_fd, p->uploads, true);
-                j->uploads_attr = flags;
-                set_attr(j->uploads_tree, p->uploads, j->uploads_attr, true);
+        if (*p->start_dir) {
+                int fd = open_subdir(j, p->start_dir, "start", &st);
+                if (fd < 0)
+                        return -1;
+                close(fd);
         }
-        prepare_binaries(j, c->sftp_server);
-        prepare_dev_null(j);
-        check_home_overlap(j, id->home);
+        if (resolve_binaries(j, c->sftp_server) < 0 || resolve_dev_null(j) < 0)
+                return -1;
+        return check_home_overlap(j);
+}
+
+int jail_resolve(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p)
+{
+        *j = (struct jail){ .id = id, .policy = p, .home_src = -1, .uploads_src = -1, .home_tree = -1,
+                            .uploads_tree = -1 };
+        if (resolve(j, c) < 0) {
+                jail_close(j);
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- jail_clone(): detached copies with their final flags ---- */
+
+static int clone_tree(int fd, const char *what, bool recursive, unsigned long long attr_set)
+{
+        struct mount_attr attr = { .attr_set = attr_set, .propagation = MS_PRIVATE };
+        int t = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                          (recursive ? AT_RECURSIVE : 0));
+
+        if (t < 0)
+                die_errno("cloning %s", what);
+        if (mount_setattr(t, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+                die_errno("setting mount flags on %s", what);
+        return t;
+}
+
+void jail_clone(struct jail *j)
+{
+        /* The clones are taken from the fds jail_resolve() checked: a
+         * rename or a symlink planted from then on cannot change what
+         * gets mounted. */
+        j->home_tree = clone_tree(j->home_src, j->id->home, true, j->home_attr);
+        if (j->uploads_src >= 0)
+                j->uploads_tree = clone_tree(j->uploads_src, j->policy->uploads, true, j->uploads_attr);
+        for (size_t i = 0; i < j->n_files; i++)
+                j->files[i].tree = clone_tree(j->files[i].src, j->files[i].path, false, j->files[i].attr);
+        /* The sources are done with: the child gets the clones only. */
+        closep(&j->home_src);
+        closep(&j->uploads_src);
+        j->home_src = j->uploads_src = -1;
+        for (size_t i = 0; i < j->n_files; i++) {
+                closep(&j->files[i].src);
+                j->files[i].src = -1;
+        }
+}
+
+void jail_close(struct jail *j)
+{
+        closep(&j->home_src);
+        closep(&j->uploads_src);
+        closep(&j->home_tree);
+        closep(&j->uploads_tree);
+        j->home_src = j->uploads_src = j->home_tree = j->uploads_tree = -1;
+        for (size_t i = 0; i < j->n_files; i++) {
+                closep(&j->files[i].src);
+                closep(&j->files[i].tree);
+                j->files[i].src = j->files[i].tree = -1;
+        }
 }
 
 /* ---- building the tree in the new mount namespace ---- */

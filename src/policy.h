@@ -17,8 +17,9 @@ struct identity {
         uid_t uid;
         gid_t gid;
         const char *home;
+        const char *group; /* name of the primary group, or NULL */
         size_t n_groups;
-        const char *groups[POLICY_MAX_GROUPS]; /* names of primary + supplementary groups */
+        const char *groups[POLICY_MAX_GROUPS]; /* names: the primary group first, then the others */
 };
 
 struct policy {

@@ -2,23 +2,28 @@
 /* sftpjail: the per-login launcher.
  *
  * sshd runs this as the logged-in user; it holds the file capabilities in
- * caps.h and nothing else.  The privileged part is linear:
+ * caps.h, permitted but not effective, and nothing else.  The path is
+ * linear:
  *
- *   sanitize fds and environment -> who is calling, what was asked
- *   -> trusted config -> policy -> open and clone every source by fd
- *   -> clone(2) into new mount/pid/net/ipc/uts/cgroup namespaces
+ *   sanitize fds -> empty the effective set -> who is calling, what was
+ *   asked -> trusted config -> policy -> resolve and check every source
+ *   by fd (all of this parses input, and runs with no effective
+ *   capability)
+ *   -> raise CAP_SYS_ADMIN: clone the sources into detached mounts,
+ *   clone(2) into new mount/pid/ipc/uts/cgroup (and net) namespaces
  *
- *   child (pid 1 of the jail): build the tree, pivot_root, setsid, drop
- *   every capability, no_new_privs, seccomp, execve(sftp-server)
+ *   child (pid 1 of the jail): join the shared netns, build the tree and
+ *   pivot_root (CAP_SYS_ADMIN, CAP_CHOWN), setsid, drop every capability,
+ *   wait for the supervisor to be running, no_new_privs, Landlock,
+ *   seccomp, execve(sftp-server)
  *   parent: drop every capability, no_new_privs, exec sftpjail-supervise
  *   (a small program of its own: supervisor.c)
  *
  * Any failure refuses the login through die(); there is no path that runs
- * sftp-server outside a complete jail. */
+ * sftp-server outside a complete jail.  docs/security.md lists every
+ * function that runs with a capability effective. */
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/sched.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +38,7 @@
 #include "build-config.h"
 #include "caps.h"
 #include "config.h"
+#include "identity.h"
 #include "landlock.h"
 #include "log.h"
 #include "mounts.h"
@@ -89,68 +95,16 @@ static void take_environment(struct invocation *inv)
                 die("clearenv");
 }
 
-/* Names end up in the jail's passwd/group files: no separators. */
-static bool name_ok(const char *s)
-{
-        if (!*s)
-                return false;
-        for (; *s; s++)
-                if (*s == ':' || (unsigned char)*s < 0x20 || *s == 0x7f)
-                        return false;
-        return true;
-}
-
-static void lookup_identity(struct identity *id)
-{
-        struct passwd *pw;
-        gid_t gids[POLICY_MAX_GROUPS];
-        int n;
-
-        /* The kernel's ids, not a name from the environment. */
-        errno = 0;
-        pw = getpwuid(getuid());
-        if (!pw)
-                die("no passwd entry for uid %u", getuid());
-        if (!name_ok(pw->pw_name) || !name_ok(pw->pw_dir))
-                die("user name or home of uid %u contains unsupported characters", getuid());
-        id->name = strdup(pw->pw_name);
-        id->home = strdup(pw->pw_dir);
-        id->uid = getuid();
-        id->gid = getgid();
-        if (!id->name || !id->home)
-                die("out of memory");
-        log_set_context(id->name, NULL);
-
-        /* Groups as sshd set them for this login (initgroups): the same set
-         * sshd's Match Group saw. */
-        n = getgroups(POLICY_MAX_GROUPS - 1, gids);
-        if (n < 0)
-                die_errno("getgroups");
-        gids[n++] = id->gid;
-        id->n_groups = 0;
-        for (int i = 0; i < n; i++) {
-                struct group *gr = getgrgid(gids[i]);
-                bool dup = false;
-                if (!gr || !name_ok(gr->gr_name))
-                        continue;
-                for (size_t k = 0; k < id->n_groups; k++)
-                        dup = dup || streq(id->groups[k], gr->gr_name);
-                if (!dup && !(id->groups[id->n_groups++] = strdup(gr->gr_name)))
-                        die("out of memory");
-        }
-}
-
 /* The jail's /etc/passwd and /etc/group: root and this user only. */
 static void jail_etc(const struct identity *id, char *passwd, size_t plen, char *group, size_t glen)
 {
         size_t used;
-        struct group *primary = getgrgid(id->gid);
 
         snprintf(passwd, plen, "root:x:0:0:root:/root:/usr/sbin/nologin\n%s:x:%u:%u::%s:/usr/sbin/nologin\n",
                  id->name, id->uid, id->gid, id->home);
         used = (size_t)snprintf(group, glen, "root:x:0:\n");
-        if (primary && name_ok(primary->gr_name) && id->gid != 0)
-                snprintf(group + used, glen - used, "%s:x:%u:\n", primary->gr_name, id->gid);
+        if (id->group && id->gid != 0)
+                snprintf(group + used, glen - used, "%s:x:%u:\n", id->group, id->gid);
 }
 
 /* The host's time zone as a POSIX TZ string, taken from the footer of a
@@ -233,29 +187,39 @@ static _noreturn_ void jail_child(struct child_args *a)
                 die_errno("dup2");
         close(a->log_w);
 
-        /* Join the shared namespace while we still hold CAP_SYS_ADMIN,
-         * and check it on every login: a namespace that has gained an
-         * interface (or a loopback that is up) is not one we jail in. */
+        /* We come out of clone() with CAP_SYS_ADMIN effective (the
+         * parent raised it for the clone).  setns() needs it: join the
+         * shared namespace, then lower it while we look inside, and check
+         * the namespace on every login: one that has gained an interface
+         * (or a loopback that is up) is not one we jail in. */
         if (a->netns >= 0) {
                 char why[128];
                 if (setns(a->netns, CLONE_NEWNET) < 0)
                         die_errno("joining the shared network namespace %s", SFTPJAIL_NETNS_PATH);
                 close(a->netns);
+                caps_lower();
                 if (!netns_is_empty(why, sizeof(why)))
                         die("shared network namespace %s: %s; refusing to jail in it", SFTPJAIL_NETNS_PATH, why);
         }
         STAGE("child:join-netns");
 
+        /* Building the tree: CAP_SYS_ADMIN for the tmpfs, move_mount,
+         * mount_setattr and pivot_root; CAP_CHOWN to make the tmpfs
+         * entries root's (we have no CAP_DAC_OVERRIDE, so the tmpfs is
+         * the user's while we fill it); CAP_SYS_ADMIN again for the jail's
+         * hostname.  Nothing in here parses input. */
+        caps_raise(CAPS_SYS_ADMIN | CAPS_CHOWN);
         jail_build(a->jail, a->passwd, a->group);
-        STAGE("child:build-tree+pivot");
-
-        if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
-                die_errno("setsid");
         /* The jail's hostname carries the session id, so that
          * "sftpjailctl sessions" can tell sessions apart (it reads it
          * through the jail's UTS namespace); sftp-server never shows it. */
         if (sethostname(a->hostname, strlen(a->hostname)) < 0)
                 die_errno("sethostname");
+        caps_lower();
+        STAGE("child:build-tree+pivot");
+
+        if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
+                die_errno("setsid");
         if (setrlimit(RLIMIT_CORE, &no_core) < 0)
                 die_errno("setrlimit");
 
@@ -321,7 +285,7 @@ static _noreturn_ void exec_supervisor(const char *session_id, const char *user,
 int main(int argc, char **argv)
 {
         struct invocation inv;
-        struct identity id = { 0 };
+        struct identity id;
         struct config cfg;
         struct policy pol;
         struct jail jail;
@@ -335,7 +299,11 @@ int main(int argc, char **argv)
         pid_t pid;
 
         sanitize_fds();
-        /* First, so that it gets fds 3 and 4: the child's end must be the
+        /* Then, before we read any input: the effective capability set
+         * is emptied here and each capability is raised only around the
+         * operation that needs it (docs/security.md lists them). */
+        caps_init_launcher();
+        /* First of our fds, so that it gets fds 3 and 4: the child's end must be the
          * fd number the seccomp policy allows sendmsg() on. */
         int notify[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 || notify[0] != SECCOMP_NOTIFY_FD)
@@ -346,7 +314,8 @@ int main(int argc, char **argv)
         new_session_id(session_id);
         snprintf(hostname, sizeof(hostname), "sftpjail-%s", session_id);
         log_set_context("?", session_id);
-        lookup_identity(&id);
+        if (identity_of_caller(&id, err, sizeof(err)) < 0)
+                die("%s", err);
         log_set_context(id.name, session_id);
 
         req = request_classify(argc, argv, inv.original_command);
@@ -378,8 +347,9 @@ int main(int argc, char **argv)
         envp[5] = NULL;
 
         STAGE("config+policy");
-        jail_prepare(&jail, &cfg, &id, &pol);
-        STAGE("open+clone-sources");
+        if (jail_resolve(&jail, &cfg, &id, &pol) < 0)
+                die("%s", jail.err);
+        STAGE("resolve-sources");
 
         int netns = netns_open_shared(SFTPJAIL_NETNS_PATH, err, sizeof(err));
         if (netns == -2)
@@ -403,12 +373,20 @@ int main(int argc, char **argv)
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 die_errno("sigprocmask");
 
+        /* The privileged step.  CAP_SYS_ADMIN: open_tree(OPEN_TREE_CLONE)
+         * and mount_setattr() need it (may_mount), and so does clone()
+         * with new namespaces.  The child keeps it for setns(). */
+        caps_raise(CAPS_SYS_ADMIN);
+        jail_clone(&jail);
+        STAGE("clone-sources");
         /* A raw clone acts like fork() with namespaces: the parent stays in
          * the host's namespaces (for syslog) and the child is pid 1 of the
          * new pid namespace, so the jail ends when sftp-server does. */
         pid = (pid_t)syscall(SYS_clone, ns_flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0)
                 die_errno("creating namespaces");
+        if (pid > 0)
+                caps_drop_all(); /* the parent needs no capability again */
         STAGE(pid == 0 ? "child:clone-namespaces" : "parent:clone-namespaces");
         if (pid == 0) {
                 close(notify[1]);
@@ -430,13 +408,9 @@ int main(int argc, char **argv)
         close(log_pipe[1]);
         close(ready_pipe[0]);
         closep(&netns);
-        caps_drop_all();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");
-        for (size_t i = 0; i < jail.n_files; i++)
-                close(jail.files[i].tree);
-        closep(&jail.home_tree);
-        closep(&jail.uploads_tree);
+        jail_close(&jail);
         /* sftp-server alone holds the channel: when it exits, sshd sees
          * EOF at once. */
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -3,8 +3,6 @@
  * jail, list and end live sessions, print the seccomp filter. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,35 +112,6 @@ int ctl_run(char *const argv[], char **out)
         if (waitpid(pid, &status, 0) < 0)
                 return -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-int ctl_identity(const char *name, struct identity *id)
-{
-        struct passwd *pw = getpwnam(name);
-        gid_t gids[POLICY_MAX_GROUPS];
-        int n = POLICY_MAX_GROUPS;
-
-        if (!pw)
-                return -1;
-        *id = (struct identity){ .name = strdup(pw->pw_name), .uid = pw->pw_uid, .gid = pw->pw_gid,
-                                 .home = strdup(pw->pw_dir) };
-        if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0)
-                n = POLICY_MAX_GROUPS;
-        for (int i = 0; i < n && id->n_groups < POLICY_MAX_GROUPS; i++) {
-                struct group *gr = getgrgid(gids[i]);
-                if (gr)
-                        id->groups[id->n_groups++] = strdup(gr->gr_name);
-        }
-        return 0;
-}
-
-void ctl_identity_free(struct identity *id)
-{
-        free((char *)id->name);
-        free((char *)id->home);
-        for (size_t i = 0; i < id->n_groups; i++)
-                free((char *)id->groups[i]);
-        *id = (struct identity){ 0 };
 }
 
 int main(int argc, char **argv)

@@ -53,7 +53,7 @@ setup_testroot() {
         # A copy outside the build tree: the build tree may sit below a
         # 0700 directory the test users cannot traverse.
         install -m 0755 "$BUILD/src/sftpjail" "$LAUNCHER.new"
-        setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$LAUNCHER.new" || bail "setcap failed"
+        setcap cap_chown,cap_setpcap,cap_sys_admin=p "$LAUNCHER.new" || bail "setcap failed"
         mv -f "$LAUNCHER.new" "$LAUNCHER"
         # The supervisor the launcher execs (the test build's -Dsupervise_path).
         install -m 0711 "$BUILD/src/sftpjail-supervise" "$TESTROOT/bin/sftpjail-supervise.new"

@@ -6,10 +6,10 @@
 set -eu
 launcher=$1 confdir=$2 example=$3
 if [ -n "${DESTDIR:-}" ]; then
-        echo "sftpjail: DESTDIR install: run 'setcap cap_chown,cap_setpcap,cap_sys_admin=ep $launcher' on the target"
+        echo "sftpjail: DESTDIR install: run 'setcap cap_chown,cap_setpcap,cap_sys_admin=p $launcher' on the target"
         exit 0
 fi
-setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$launcher"
+setcap cap_chown,cap_setpcap,cap_sys_admin=p "$launcher"
 install -d -m 0755 -o root -g root "$confdir" "$confdir/authorized_keys"
 if [ ! -e "$confdir/sftpjail.conf" ]; then
         install -m 0644 -o root -g root "$example" "$confdir/sftpjail.conf"

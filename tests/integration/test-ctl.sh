@@ -14,7 +14,7 @@ INSTALLED=$(sed -n 's/^#define SFTPJAIL_LAUNCHER_PATH "\(.*\)"$/\1/p' "$BUILD/bu
 [ -n "$INSTALLED" ] || bail "no launcher path in build-config.h"
 install -d -m 0755 "$(dirname "$INSTALLED")"
 install -m 0755 "$LAUNCHER" "$INSTALLED"
-setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$INSTALLED"
+setcap cap_chown,cap_setpcap,cap_sys_admin=p "$INSTALLED"
 on_exit "rm -f $INSTALLED"
 LAUNCHER=$INSTALLED
 BASE=$TESTROOT/ctlhome
@@ -106,19 +106,24 @@ doctor() { "$CTL" doctor --sshd-config "$TESTROOT/sshd/sshd_config" "$@" 2>&1; }
 out=$(doctor)
 check "doctor: no problem with $U in a clean setup" bash -c '! grep "^problem" <<<"$1" | grep -q "$2"' _ "$out" "$U\|$LAUNCHER\|$CONF"
 chown nobody "$BASE/$U"
-chmod 0770 "$BASE/$U/uploads"
 setcap -r "$LAUNCHER"
 out=$(doctor); rc=$?
 diag "$out"
 check "doctor exits 1 when problems exist" [ $rc -eq 1 ]
-check "doctor finds the wrong home owner" grep -q "^problem: home $BASE/$U is .* must be owned by root" <<<"$out"
-check "doctor finds the group-writable uploads" grep -q "^problem: uploads directory $BASE/$U/uploads .* not group/world-writable" <<<"$out"
+check "doctor finds the wrong home owner, in the launcher's words" \
+        grep -q "^problem: user $U: logins are refused: home directory $BASE/$U must be owned by root or the user (owned by uid $(id -u nobody))" <<<"$out"
 check "doctor finds the missing file capabilities" grep -q "^problem: launcher $LAUNCHER has file capabilities 'none'" <<<"$out"
 out=$(doctor --fix)
 diag "$out"
 check "doctor --fix repairs them" bash -c '! grep "^problem" <<<"$1" | grep -q "$2"' _ "$out" "$U\|$LAUNCHER"
 check "home owner repaired" [ "$(stat -c '%U %a' "$BASE/$U")" = "root 750" ]
-check "launcher capabilities repaired" bash -c 'getcap "$1" | grep -q "cap_chown,cap_setpcap,cap_sys_admin=ep"' _ "$LAUNCHER"
+check "launcher capabilities repaired" bash -c 'getcap "$1" | grep -q "cap_chown,cap_setpcap,cap_sys_admin=p"' _ "$LAUNCHER"
+chmod 0777 "$BASE/$U/uploads"
+out=$(doctor); rc=$?
+check "doctor finds the world-writable uploads" \
+        grep -q "^problem: user $U: logins are refused: uploads directory $BASE/$U/uploads must not be world-writable (mode 0777)" <<<"$out"
+out=$(doctor --fix)
+check "doctor --fix repairs the uploads" [ "$(stat -c '%U %a' "$BASE/$U/uploads")" = "$U 750" ]
 check "login works after the fix" sftp_batch $U <<<"ls uploads"
 printf '[user %s]\naccess = bogus\n' $U | write_config
 out=$(doctor)

@@ -15,29 +15,50 @@ H=$TESTROOT/home/$U
 W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
 CONFDIR=$TESTROOT/etc
 
+# both DESCRIPTION PATTERN: the launcher refuses (expect_refusal), and
+# "sftpjailctl doctor" reports a problem carrying the launcher's very
+# reason, word for word: one rule, written once (pathrule.c, mounts.c).
+both() {
+        local what=$1 err reason out
+        expect_refusal "$@"
+        err=$(cd "$W" && setpriv --reuid "$U" --regid "$U" --init-groups "$LAUNCHER" --subsystem </dev/null 2>&1 >/dev/null)
+        reason=${err#sftpjail: login refused: }
+        reason=${reason#configuration error: }
+        out=$("$CTL" doctor --sshd-config "$TESTROOT/sshd/sshd_config" 2>&1)
+        check "$what: doctor reports the launcher's reason" bash -c 'grep "^problem: " <<<"$1" | grep -qF -- "$2"' _ "$out" "$reason"
+        diag "doctor: $(grep "^problem: .*$U" <<<"$out")"
+}
+# And in the good setup doctor has nothing to say about the user.
+doctor_clean() {
+        local out
+        out=$("$CTL" doctor --sshd-config "$TESTROOT/sshd/sshd_config" 2>&1)
+        check "$1: doctor finds no refusal for $U" bash -c '! grep -q "^problem: user $2: logins are refused" <<<"$1"' _ "$out" "$U"
+}
+
 good() { write_config <<<"$GOOD"; chmod 0755 "$CONFDIR"; chown root:root "$CONFDIR"; }
 
 # A working baseline first, so the refusals below mean something.
 check "baseline: login works" sftp_batch $U <<<"ls"
+doctor_clean "baseline"
 
 # --- the configuration ---
 mv "$CONF" "$CONF.away"
-expect_refusal "config missing" "cannot open configuration"
+both "config missing" "configuration .* No such file or directory"
 mv "$CONF.away" "$CONF"
 printf '[user %s]\naccess = sideways\n' $U | write_config
-expect_refusal "config value invalid" "sftpjail.conf:2: access must be"
+both "config value invalid" "sftpjail.conf:2: access must be"
 printf '[user %s\n' $U | write_config
-expect_refusal "config unparseable" "sftpjail.conf:1: "
+both "config unparseable" "sftpjail.conf:1: "
 good; chmod 0664 "$CONF"
-expect_refusal "config group-writable" "must be owned by root and not group/world-writable"
+both "config group-writable" "configuration .* must be a regular file owned by root and not group/world-writable"
 good; chmod 0646 "$CONF"
-expect_refusal "config world-writable" "must be owned by root and not group/world-writable"
+both "config world-writable" "configuration .* must be a regular file owned by root and not group/world-writable"
 good; chown $U "$CONF"
-expect_refusal "config owned by the user" "must be owned by root"
+both "config owned by the user" "owned by root and not group/world-writable \\(owner uid $(id -u $U)"
 good; chmod 0775 "$CONFDIR"
-expect_refusal "config directory group-writable" "directory 'etc' must be owned by root"
+both "config directory group-writable" "directory 'etc' must be owned by root"
 good; mv "$CONF" "$CONF.real"; ln -s "$CONF.real" "$CONF"
-expect_refusal "config is a symlink" "cannot open configuration: Too many levels"
+both "config is a symlink" "component 'sftpjail.conf' is a symlink"
 rm "$CONF"; mv "$CONF.real" "$CONF"; good
 
 # --- who ---
@@ -49,56 +70,56 @@ good
 
 # --- the home ---
 mv "$H" "$H.away"
-expect_refusal "home missing" "home directory .* No such file"
+both "home missing" "home directory .* No such file"
 mv "$H.away" "$H"
 chown nobody "$H"
-expect_refusal "home owned by another user" "is owned by uid"
+both "home owned by another user" "must be owned by root or the user \\(owned by uid $(id -u nobody)\\)"
 chown root "$H"; chmod 0770 "$H"
-expect_refusal "home group-writable" "must not be group/world-writable"
+both "home group-writable" "must not be group/world-writable"
 chmod 0750 "$H"
 chmod 0777 "$TESTROOT/home"
-expect_refusal "a home ancestor world-writable" "must be owned by root and not group/world-writable"
+both "a home ancestor world-writable" "must be owned by root and not group/world-writable"
 chmod 0755 "$TESTROOT/home"
 chown $U "$TESTROOT/home"
-expect_refusal "a home ancestor owned by the user" "'home' must be owned by root"
+both "a home ancestor owned by the user" "'home' must be owned by root"
 chown root "$TESTROOT/home"
 mv "$H" "$H.real"; ln -s "$U.real" "$H"
-expect_refusal "home is a symlink" "component '$U' is a symlink"
+both "home is a symlink" "component '$U' is a symlink"
 rm "$H"; mv "$H.real" "$H"
 ln -sfn home "$TESTROOT/homelink"; usermod -d "$TESTROOT/homelink/$U" $U
-expect_refusal "home path contains a symlink" "component 'homelink' is a symlink"
+both "home path contains a symlink" "component 'homelink' is a symlink"
 usermod -d "$H" $U; rm -f "$TESTROOT/homelink"
 mv "$H" "$H.real"; touch "$H"
-expect_refusal "home is a file" "is a symlink or not a directory"
+both "home is a file" "component '$U' is not a directory"
 rm "$H"; mv "$H.real" "$H"
 usermod -d "$TESTROOT/home/../home/$U" $U
-expect_refusal "home path is not canonical" "not a canonical path"
+both "home path is not canonical" "not a canonical path"
 usermod -d "$H" $U
 
 # --- uploads ---
 mv "$H/uploads" "$H/uploads.away"
-expect_refusal "uploads missing" "uploads directory .* does not exist"
+both "uploads missing" "uploads directory .* does not exist"
 mv "$H/uploads.away" "$H/uploads"
 chown root "$H/uploads"
-expect_refusal "uploads owned by root" "must be owned by $U"
+both "uploads owned by root" "uploads directory $H/uploads must be owned by the user \\(owned by uid 0\\)"
 chown nobody "$H/uploads"
-expect_refusal "uploads owned by another user" "must be owned by $U"
+both "uploads owned by another user" "must be owned by the user \\(owned by uid $(id -u nobody)\\)"
 chown $U "$H/uploads"; chmod 0777 "$H/uploads"
-expect_refusal "uploads world-writable" "must not be world-writable"
+both "uploads world-writable" "must not be world-writable"
 chmod 0750 "$H/uploads"
 mv "$H/uploads" "$H/uploads.real"; ln -s uploads.real "$H/uploads"
-expect_refusal "uploads is a symlink" "is a symlink or not a directory"
+both "uploads is a symlink" "is a symlink or not a directory"
 rm "$H/uploads"; mv "$H/uploads.real" "$H/uploads"
 printf '[user %s]\nstart_dir = nowhere\n' $U | write_config
-expect_refusal "start directory missing" "start directory .* does not exist"
+both "start directory missing" "start directory .* does not exist"
 good
 
 # --- sftp-server and the launcher itself ---
 install -m 0755 -o $U "${SFTP_SERVER}" "$TESTROOT/bin/sftp-server-userowned"
 printf '[global]\nsftp_server = %s\n[user %s]\n' "$TESTROOT/bin/sftp-server-userowned" $U | write_config
-expect_refusal "sftp-server not owned by root" "must be a regular file owned by root"
+both "sftp-server not owned by root" "sftp-server .* must be a regular file owned by root"
 printf '[global]\nsftp_server = /nonexistent/sftp-server\n[user %s]\n' $U | write_config
-expect_refusal "sftp-server missing" "sftp-server /nonexistent/sftp-server"
+both "sftp-server missing" "sftp-server /nonexistent/sftp-server"
 good; rm -f "$TESTROOT/bin/sftp-server-userowned"
 
 install -m 0755 "$LAUNCHER" "$TESTROOT/bin/sftpjail-nocaps"
@@ -128,4 +149,5 @@ check "root is refused" [ $rc -ne 0 ]
 check "root refusal says so" grep -q "refusing to jail root" <<<"$err"
 
 check "after all that, the repaired setup works again" sftp_batch $U <<<"ls"
+doctor_clean "after all that"
 done_testing

@@ -72,7 +72,7 @@ check "the setup works again after the swaps" sftp_batch $U <<<"ls uploads"
 mv "$H" "$H.real"; ln -s "$H.real" "$H"
 out=$(sftp_batch $U <<<"ls" 2>&1); rc=$?
 check "home path is a symlink: login refused" [ $rc -ne 0 ]
-check "home path symlink refusal logged" wait_log "user=$U refused: home directory .* is a symlink or not a directory"
+check "home path symlink refusal logged" wait_log "user=$U refused: home directory .*: component '$U' is a symlink"
 rm "$H"; mv "$H.real" "$H"
 # ... and so is a home whose parent is a symlink.
 mv "$TESTROOT/home" "$TESTROOT/home.real"; ln -s home.real "$TESTROOT/home"

@@ -62,7 +62,7 @@ rm -rf "$MERGED/etc/sftpjail" "$MERGED/usr/libexec/sftpjail" "$MERGED/usr/share/
 DESTDIR=$MERGED meson install -C "$W/build" --no-rebuild >>"$W/meson.log" 2>&1 || { cat "$W/meson.log" >&2; bail "meson install failed"; }
 LAUNCHER=/usr/libexec/sftpjail/sftpjail
 # What the install hook does outside DESTDIR installs.
-setcap cap_chown,cap_setpcap,cap_sys_admin=ep "$MERGED$LAUNCHER" || bail "setcap on the overlay"
+setcap cap_chown,cap_setpcap,cap_sys_admin=p "$MERGED$LAUNCHER" || bail "setcap on the overlay"
 install -m 0644 "$SRCDIR/docs/sftpjail.conf.example" "$MERGED/etc/sftpjail/sftpjail.conf"
 check "install put the units in place" test -f "$MERGED/lib/systemd/system/sftpjail-sshd@.service" \
         -a -f "$MERGED/usr/lib/sysusers.d/sftpjail.conf" -a -f "$MERGED/usr/lib/tmpfiles.d/sftpjail.conf"
