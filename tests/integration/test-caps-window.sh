@@ -80,6 +80,9 @@ ALLOWED = {
     "move_mount": "jail_build", "mkdirat": "jail_build", "fchmodat": "jail_build", "openat": "jail_build",
     "write": "jail_build", "fchownat": "jail_build", "newfstatat": "jail_build", "openat2": "jail_build",
     "fchdir": "jail_build", "pivot_root": "jail_build", "umount2": "jail_build", "chdir": "jail_build",
+    # The ASan/UBSan build only: the sanitizer runtime sets up an
+    # alternate signal stack in the new process after clone().
+    "sigaltstack": "sanitizer runtime",
 }
 
 line_re = re.compile(r'^(\d+) +(?:<\.\.\. (\w+) resumed>(.*)|(\w+)\((.*))$')
