@@ -22,17 +22,6 @@ bool identity_name_ok(const char *s)
         return true;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        return -1;
-}
-
 static int add_group(struct identity *id, const char *name)
 {
         for (size_t k = 0; k < id->n_groups; k++)
@@ -56,7 +45,7 @@ static int fill(struct identity *id, const struct passwd *pw, uid_t uid, gid_t g
 
         *id = (struct identity){ .uid = uid, .gid = gid };
         if (!identity_name_ok(pw->pw_name) || !identity_name_ok(pw->pw_dir)) {
-                fail(err, errlen, "user name or home of uid %u contains unsupported characters", uid);
+                errorf(err, errlen, "user name or home of uid %u contains unsupported characters", uid);
                 return -1;
         }
         if (!(id->name = strdup(pw->pw_name)) || !(id->home = strdup(pw->pw_dir)))
@@ -77,7 +66,7 @@ static int fill(struct identity *id, const struct passwd *pw, uid_t uid, gid_t g
         return 0;
 oom:
         identity_free(id);
-        return fail(err, errlen, "out of memory");
+        return errorf(err, errlen, "out of memory");
 }
 
 int identity_of_caller(struct identity *id, char *err, size_t errlen)
@@ -90,11 +79,11 @@ int identity_of_caller(struct identity *id, char *err, size_t errlen)
         errno = 0;
         pw = getpwuid(getuid());
         if (!pw)
-                return fail(err, errlen, "no passwd entry for uid %u%s%s", getuid(), errno ? ": " : "",
+                return errorf(err, errlen, "no passwd entry for uid %u%s%s", getuid(), errno ? ": " : "",
                             errno ? strerror(errno) : "");
         n = getgroups(0, NULL);
         if (n < 0 || !(gids = calloc((size_t)n + 1, sizeof(*gids))) || (n = getgroups(n, gids)) < 0)
-                return fail(err, errlen, "getgroups: %s", strerror(errno));
+                return errorf(err, errlen, "getgroups: %s", strerror(errno));
         return fill(id, pw, getuid(), getgid(), gids, n, err, errlen);
 }
 
@@ -107,7 +96,7 @@ int identity_by_name(const char *name, struct identity *id, char *err, size_t er
         errno = 0;
         pw = getpwnam(name);
         if (!pw)
-                return fail(err, errlen, "no such user '%s'", name);
+                return errorf(err, errlen, "no such user '%s'", name);
         /* getgrouplist() includes the primary group; fill() skips it.  A
          * member of more groups than we keep is cut at the limit, as
          * getgroups() above would be. */

@@ -167,7 +167,7 @@ static int add_libraries(struct jail *j, const struct elf_info *info, const char
         for (size_t i = 0; i < info->n_needed; i++) {
                 const char *name = info->needed[i];
                 char path[PATH_MAX];
-                struct elf_info sub;
+                struct elf_info sub = { 0 };
                 int fd = -1;
 
                 if (streq(name, interp_base))
@@ -193,7 +193,7 @@ static int add_libraries(struct jail *j, const struct elf_info *info, const char
 
 static int resolve_binaries(struct jail *j, const char *sftp_server)
 {
-        struct elf_info info;
+        struct elf_info info = { 0 };
         int fd, ifd;
 
         if (sftp_server[0] != '/')

@@ -18,17 +18,6 @@ const struct path_rule path_rule_keys_file = { "keys file", S_IFREG, PATH_OWNER_
 const struct path_rule path_rule_home = { "home directory", S_IFDIR, PATH_OWNER_ROOT_OR_USER, S_IWGRP | S_IWOTH };
 const struct path_rule path_rule_uploads = { "uploads directory", S_IFDIR, PATH_OWNER_USER, S_IWOTH };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        return -1;
-}
-
 static const char *type_name(mode_t type)
 {
         return type == S_IFDIR ? "a directory" : type == S_IFREG ? "a regular file" : "a file";
@@ -47,15 +36,15 @@ int path_rule_check(const struct path_rule *r, const char *path, const struct st
                                         : st->st_uid == uid && r->owner != PATH_OWNER_ROOT;
 
         if (r->type && (st->st_mode & S_IFMT) != r->type)
-                return fail(err, errlen, "%s %s is not %s", r->what, path, type_name(r->type));
+                return errorf(err, errlen, "%s %s is not %s", r->what, path, type_name(r->type));
         if (r->owner == PATH_OWNER_ROOT && (!owner_ok || (st->st_mode & r->forbidden)))
-                return fail(err, errlen, "%s %s must be %s owned by root and not %s (owner uid %u, mode %04o)",
+                return errorf(err, errlen, "%s %s must be %s owned by root and not %s (owner uid %u, mode %04o)",
                             r->what, path, type_name(r->type), mode_words(r->forbidden), st->st_uid, mode);
         if (!owner_ok)
-                return fail(err, errlen, "%s %s must be owned by %s (owned by uid %u)", r->what, path,
+                return errorf(err, errlen, "%s %s must be owned by %s (owned by uid %u)", r->what, path,
                             r->owner == PATH_OWNER_USER ? "the user" : "root or the user", st->st_uid);
         if (st->st_mode & r->forbidden)
-                return fail(err, errlen, "%s %s must not be %s (mode %04o)", r->what, path,
+                return errorf(err, errlen, "%s %s must not be %s (mode %04o)", r->what, path,
                             mode_words(r->forbidden), mode);
         return 0;
 }
@@ -69,13 +58,13 @@ int path_open_trusted(const char *path, const struct path_rule *rule, uid_t uid,
 
         if (path[0] != '/' || strlen(path) >= sizeof(buf) || streq(path, "/")) {
                 errno = EINVAL;
-                return fail(err, errlen, "%s '%s' must be an absolute path below /", rule->what, path);
+                return errorf(err, errlen, "%s '%s' must be an absolute path below /", rule->what, path);
         }
         /* Walk from / one component at a time, never following a symlink,
          * so that every directory we trust is one we checked, by fd. */
         dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0 || fstat(dir, st) < 0)
-                return fail(err, errlen, "/: %s", strerror(errno));
+                return errorf(err, errlen, "/: %s", strerror(errno));
         if (path_rule_check(&path_rule_root_dir, "/", st, uid, err, errlen) < 0) {
                 errno = EPERM;
                 return -1;
@@ -87,7 +76,7 @@ int path_open_trusted(const char *path, const struct path_rule *rule, uid_t uid,
                         *slash = '\0';
                 if (!*s || streq(s, ".") || streq(s, "..")) {
                         errno = EINVAL;
-                        return fail(err, errlen, "%s '%s' is not a canonical path", rule->what, path);
+                        return errorf(err, errlen, "%s '%s' is not a canonical path", rule->what, path);
                 }
                 int next = openat(dir, s, (slash ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
                 if (next < 0) {
@@ -96,25 +85,25 @@ int path_open_trusted(const char *path, const struct path_rule *rule, uid_t uid,
                         /* O_DIRECTORY|O_NOFOLLOW gives ENOTDIR for a
                          * symlink too: say which it is. */
                         if (e == ENOTDIR || e == ELOOP)
-                                fail(err, errlen, "%s '%s': component '%s' is %s", rule->what, path, s,
+                                errorf(err, errlen, "%s '%s': component '%s' is %s", rule->what, path, s,
                                      e == ELOOP || (fstatat(dir, s, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
                                                     S_ISLNK(lst.st_mode))
                                              ? "a symlink"
                                              : "not a directory");
                         else
-                                fail(err, errlen, "%s '%s' (at '%s'): %s", rule->what, path, s, strerror(e));
+                                errorf(err, errlen, "%s '%s' (at '%s'): %s", rule->what, path, s, strerror(e));
                         errno = e;
                         return -1;
                 }
                 close(dir);
                 dir = next;
                 if (fstat(dir, st) < 0)
-                        return fail(err, errlen, "fstat %s: %s", s, strerror(errno));
+                        return errorf(err, errlen, "fstat %s: %s", s, strerror(errno));
                 if (!slash)
                         break;
                 if (path_rule_check(&path_rule_root_dir, path, st, uid, err, errlen) < 0) {
                         /* Name the component: "/srv/sftp/x: directory 'sftp' ..." */
-                        fail(err, errlen, "%s '%s': directory '%s' must be owned by root and not "
+                        errorf(err, errlen, "%s '%s': directory '%s' must be owned by root and not "
                              "group/world-writable (owner uid %u, mode %04o)",
                              rule->what, path, s, st->st_uid, st->st_mode & 07777);
                         errno = EPERM;

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,4 +51,17 @@ static inline bool streq(const char *a, const char *b)
 static inline bool strempty(const char *s)
 {
         return !s || !*s;
+}
+
+/* Write a one-line reason into err and return -1: the error style of the
+ * parts that return errors instead of dying (pathrule.c, identity.c). */
+static inline int errorf(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
+static inline int errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        return -1;
 }
