@@ -191,7 +191,7 @@ static int begin_section(struct parse_state *st, const char *section)
                 return fail(st, "out of memory");
         st->c->rules = n;
         st->cur = &n[st->c->n_rules++];
-        *st->cur = (struct rule){ .kind = kind, .s.umask = -1 };
+        *st->cur = (struct rule){ .kind = kind, .s.umask = -1, .s.limits = LIMITS_UNSET };
         if (name && !(st->cur->name = strdup(name)))
                 return fail(st, "out of memory");
         return 1;
@@ -266,6 +266,12 @@ static int handle_rule_key(struct parse_state *st, const char *name, const char 
                 return fail(st, "log_level must be one of QUIET FATAL ERROR INFO VERBOSE DEBUG DEBUG1-3, got '%s'",
                             value);
         }
+        char why[256];
+        int r = limits_parse_key(&s->limits, name, value, why, sizeof(why));
+        if (r < 0)
+                return fail(st, "%s in [%s]", why, st->section);
+        if (r > 0)
+                return 1;
         return fail(st, "unknown key '%s' in [%s]", name, st->section);
 }
 

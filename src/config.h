@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "limit.h"
+
 enum access {
         ACCESS_UNSET = 0,
         ACCESS_READONLY, /* whole home read-only, sftp-server -R */
@@ -26,6 +28,7 @@ struct settings {
         char *allow_requests; /* comma separated sftp-server request names */
         char *deny_requests;
         char *log_level;      /* sftp-server -l */
+        struct limits limits; /* LIMIT_UNSET where not set here */
 };
 
 struct rule {

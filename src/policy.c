@@ -25,6 +25,7 @@ static void apply(struct policy *p, const struct rule *r)
                 p->deny_requests = s->deny_requests;
         if (s->log_level)
                 p->log_level = s->log_level;
+        limits_apply(&p->limits, &s->limits);
         if (p->n_matched < POLICY_MAX_MATCHES)
                 p->matched[p->n_matched++] = r;
 }
@@ -49,6 +50,7 @@ int policy_resolve(const struct config *c, const struct identity *id, struct pol
                 .start_dir = NULL,
                 .umask = 022,
                 .log_level = "INFO",
+                .limits = LIMITS_NONE,
         };
         for (size_t i = 0; i < c->n_rules; i++)
                 if (c->rules[i].kind == RULE_DEFAULT)

@@ -30,6 +30,7 @@ struct policy {
         const char *allow_requests; /* NULL = all */
         const char *deny_requests;  /* NULL = none */
         const char *log_level;
+        struct limits limits; /* LIMIT_NONE (0) where no rule sets one */
         size_t n_matched;
         const struct rule *matched[POLICY_MAX_MATCHES]; /* in order of application */
 };
