@@ -27,6 +27,7 @@
 #include "identity.h"
 #include "mounts.h"
 #include "pathrule.h"
+#include "slots.h"
 #include "util.h"
 
 static int problems, fixed;
@@ -265,6 +266,20 @@ static void check_user(const struct config *c, const char *name, const char **ss
         identity_free(&id);
 }
 
+/* The limits a login of this user needs in place. */
+static void check_limits(const struct identity *id, const struct policy *p)
+{
+        if (p->limits.max_sessions > 0 && slots_count(SFTPJAIL_SLOTS_DIR, id->uid, p->limits.max_sessions) < 0) {
+                if (fix && ctl_slots_dir_create() == 0 &&
+                    slots_count(SFTPJAIL_SLOTS_DIR, id->uid, p->limits.max_sessions) >= 0)
+                        did_fix("created the session slots directory " SFTPJAIL_SLOTS_DIR);
+                else
+                        problem("user %s: max_sessions is set, but %s is missing or not root's with mode 1733: "
+                                "logins are refused (doctor --fix)",
+                                id->name, SFTPJAIL_SLOTS_DIR);
+        }
+}
+
 static void check_user_policy(const struct config *c, const struct identity *idp, const char **sshd_cfgs,
                               size_t n_cfgs)
 {
@@ -290,6 +305,7 @@ static void check_user_policy(const struct config *c, const struct identity *idp
                 printf("note: user %s: login shell %s; %s is safer (a shell may read rc files)\n", name,
                        pw->pw_shell, SFTPJAIL_LAUNCHER_PATH);
         check_jail(c, &id, &p);
+        check_limits(&id, &p);
         snprintf(path, sizeof(path), "%s/%s", KEYS_DIR, name);
         struct stat st;
         char why[1024];

@@ -96,6 +96,28 @@ static int ensure_parent(void)
                 ctl_error("%s must be a root-owned directory that only root can write to", dir);
                 return -1;
         }
+        return ctl_slots_dir_create();
+}
+
+int ctl_slots_dir_create(void)
+{
+        const char *dir = SFTPJAIL_SLOTS_DIR;
+        struct stat st;
+
+        /* 1733: every user creates their own slot file, nobody lists or
+         * removes another's (slots.h). */
+        if (mkdir(dir, 01733) < 0 && errno != EEXIST) {
+                ctl_error("cannot create %s: %s", dir, strerror(errno));
+                return -1;
+        }
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0) {
+                ctl_error("%s must be a root-owned directory", dir);
+                return -1;
+        }
+        if ((st.st_mode & 07777) != 01733 && chmod(dir, 01733) < 0) {
+                ctl_error("chmod %s: %s", dir, strerror(errno));
+                return -1;
+        }
         return 0;
 }
 

@@ -33,6 +33,8 @@ int cmd_netns(int argc, char **argv);
 int ctl_netns_status(bool quiet_ok);
 bool ctl_netns_present(void);
 int ctl_netns_create(void);
+/* The session slots directory (slots.h), root's, mode 1733; 0 or -1. */
+int ctl_slots_dir_create(void);
 
 /* Helpers (sftpjailctl.c). */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -46,6 +46,7 @@
 #include "policy.h"
 #include "request.h"
 #include "seccomp-filter.h"
+#include "slots.h"
 #include "timing.h"
 
 /* And a network namespace: the shared empty one (netns.h) or, without it,
@@ -144,8 +145,24 @@ struct child_args {
         const char **argv;
         char **envp;
         int status_w, log_w, ready_r;
+        int slot_fd; /* the session slot (max_sessions), or -1: the supervisor's */
         int netns; /* the shared network namespace, or -1: cloned a new one */
 };
+
+/* max_file_size: the kernel refuses a write past the limit with EFBIG;
+ * SIGXFSZ ignored (and ignored it stays across execve), so the session
+ * goes on and sftp-server answers that write with a failure, which it
+ * logs with the reason ("File too large"). */
+static void set_file_size_limit(int64_t max)
+{
+        struct rlimit r = { (rlim_t)max, (rlim_t)max };
+        struct sigaction ign = { .sa_handler = SIG_IGN };
+
+        if (max <= 0)
+                return;
+        if (sigaction(SIGXFSZ, &ign, NULL) < 0 || setrlimit(RLIMIT_FSIZE, &r) < 0)
+                die_errno("setting max_file_size");
+}
 
 /* Hand the filter's listener to the supervisor (SCM_RIGHTS over the
  * reserved socket), so that it can name and stop refused syscalls. */
@@ -180,6 +197,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         char ready;
 
         log_set_die_fd(a->status_w);
+        closep(&a->slot_fd);
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 die_errno("sigprocmask");
@@ -222,6 +240,7 @@ static _noreturn_ void jail_child(struct child_args *a)
                 die_errno("setsid");
         if (setrlimit(RLIMIT_CORE, &no_core) < 0)
                 die_errno("setrlimit");
+        set_file_size_limit(a->jail->policy->limits.max_file_size);
 
         caps_drop_all();
         STAGE("child:setsid+rlimits+drop-caps");
@@ -346,6 +365,12 @@ int main(int argc, char **argv)
         envp[4] = env_tz;
         envp[5] = NULL;
 
+        /* max_sessions: a slot is an fd the supervisor holds (slots.h);
+         * taken as the user, before anything is built. */
+        int slot = -1, slot_fd = -1;
+        if (pol.limits.max_sessions > 0 &&
+            (slot_fd = slots_take(SFTPJAIL_SLOTS_DIR, id.uid, pol.limits.max_sessions, &slot, err, sizeof(err))) < 0)
+                die("%s", err);
         STAGE("config+policy");
         if (jail_resolve(&jail, &cfg, &id, &pol) < 0)
                 die("%s", jail.err);
@@ -397,7 +422,7 @@ int main(int argc, char **argv)
                         .jail = &jail, .passwd = passwd, .group = group, .hostname = hostname,
                         .argv = sargv, .envp = envp,
                         .status_w = status_pipe[1], .log_w = log_pipe[1], .ready_r = ready_pipe[0],
-                        .netns = netns,
+                        .netns = netns, .slot_fd = slot_fd,
                 };
                 jail_child(&a);
         }
@@ -419,6 +444,11 @@ int main(int argc, char **argv)
         close(devnull);
         STAGE("parent:drop-caps");
 
+        /* The slot lives as long as the supervisor: across its exec, held
+         * and never touched (the kernel frees it when the supervisor ends,
+         * however it ends). */
+        if (slot_fd >= 0 && fcntl(slot_fd, F_SETFD, 0) < 0)
+                die_errno("handing the session slot to the supervisor");
         exec_supervisor(session_id, id.name, inv.client, pid, notify[1], status_pipe[0], log_pipe[0], ready_pipe[1],
                         env_tz);
 }
