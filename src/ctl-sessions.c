@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sessions / kill-session.  A live session is an sftp-server whose parent
- * is the launcher (its supervisor).  The session id is the jail's UTS
- * hostname ("sftpjail-<id>", set by the launcher), read through the jail's
- * UTS namespace; the client address is SSH_CONNECTION from the supervisor's
- * exec-time environment; bytes are the server's read/write totals. */
+/* sessions / kill-session.  A live session is a process named sftp-server
+ * whose parent's executable is SFTPJAIL_SUPERVISE_PATH: the launcher's
+ * parent half execs that supervisor, which stays the jail's parent for the
+ * session (a copy of it elsewhere does not count).  For each one, from
+ * /proc: the user is sftp-server's uid in the passwd database; the session
+ * id is the jail's UTS hostname ("sftpjail-<id>", set by the launcher),
+ * read by joining the jail's UTS namespace for a moment; the start time is
+ * the supervisor's; the client is the supervisor's argv[3] (the launcher
+ * passes it the client address it validated; "local" if absent); bytes are
+ * sftp-server's rchar/wchar from /proc/PID/io (protocol included).
+ * kill-session sends SIGTERM to the supervisor, which ends the jail and
+ * logs the session's end.  --json writes every string through
+ * json_write_string() (json.h), so no field can break the document. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -17,6 +25,7 @@
 
 #include "build-config.h"
 #include "ctl.h"
+#include "json.h"
 #include "util.h"
 
 struct sess {
@@ -143,6 +152,20 @@ static size_t find_sessions(struct sess *out, size_t max)
         return n;
 }
 
+/* One session as a JSON object; strings only through json_write_string(). */
+static void print_json(const struct sess *s, const char *when, bool first)
+{
+        printf("%s\n  {\"user\": ", first ? "" : ",");
+        json_write_string(stdout, s->user);
+        printf(", \"session\": ");
+        json_write_string(stdout, s->id);
+        printf(", \"pid\": %d, \"supervisor\": %d, \"started\": ", s->server, s->supervisor);
+        json_write_string(stdout, when);
+        printf(", \"client\": ");
+        json_write_string(stdout, s->client);
+        printf(", \"bytes_read\": %llu, \"bytes_written\": %llu}", s->rchar, s->wchar);
+}
+
 static const char sessions_usage[] =
         "Usage: sftpjailctl sessions [--json]\n"
         "\n"
@@ -177,10 +200,7 @@ int cmd_sessions(int argc, char **argv)
                 struct tm tm;
                 strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime_r(&s[i].started, &tm));
                 if (json)
-                        printf("%s\n  {\"user\": \"%s\", \"session\": \"%s\", \"pid\": %d, \"supervisor\": %d, "
-                               "\"started\": \"%s\", \"client\": \"%s\", \"bytes_read\": %llu, \"bytes_written\": %llu}",
-                               i ? "," : "", s[i].user, s[i].id, s[i].server, s[i].supervisor, when, s[i].client,
-                               s[i].rchar, s[i].wchar);
+                        print_json(&s[i], when, i == 0);
                 else
                         printf("%-16s %-16s %8d %8d %-20s %-22s %12llu %12llu\n", s[i].user, s[i].id, s[i].server,
                                s[i].supervisor, when, s[i].client, s[i].rchar, s[i].wchar);
