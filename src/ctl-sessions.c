@@ -182,10 +182,12 @@ int cmd_sessions(int argc, char **argv)
         if (ctl_help_requested(argc, argv, sessions_usage))
                 return CTL_EXIT_OK;
         for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--json"))
+                if (streq(argv[i], "--json") && !json) {
                         json = true;
-                else {
-                        fputs(sessions_usage, stderr);
+                } else {
+                        ctl_usage_error(sessions_usage, "%s '%s'",
+                                        streq(argv[i], "--json") ? "given twice:" : "unexpected argument",
+                                        ctl_quote(argv[i]));
                         return CTL_EXIT_USAGE;
                 }
         }
@@ -230,7 +232,17 @@ int cmd_kill_session(int argc, char **argv)
         else if (argc == 3 && streq(argv[1], "--user"))
                 user = argv[2];
         else {
-                fputs(kill_usage, stderr);
+                ctl_usage_error(kill_usage, "%s", argc == 1 ? "a session id or --user USER is required"
+                                                            : "one session id, or --user and one user name");
+                return CTL_EXIT_USAGE;
+        }
+        /* Ids are the launcher's 16 hex digits; users are accounts. */
+        if (id && (strlen(id) != 16 || strspn(id, "0123456789abcdef") != 16)) {
+                ctl_error("a session id is 16 hex digits as 'sftpjailctl sessions' shows it, not '%s'", ctl_quote(id));
+                return CTL_EXIT_USAGE;
+        }
+        if (user && !getpwnam(user)) {
+                ctl_error("no such user '%s'", ctl_quote(user));
                 return CTL_EXIT_USAGE;
         }
         size_t n = find_sessions(s, ELEMENTSOF(s));

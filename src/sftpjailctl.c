@@ -270,7 +270,7 @@ int main(int argc, char **argv)
         };
 
         if (argc < 2) {
-                fputs(usage, stderr);
+                ctl_usage_error(usage, "a command is required; see sftpjailctl --help");
                 return CTL_EXIT_USAGE;
         }
         if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
