@@ -75,15 +75,17 @@ const char *ctl_quote(const char *s)
         char *b = bufs[next++ % ELEMENTSOF(bufs)];
         size_t o = 0, i = 0;
 
-        for (; s[i] && i < 48; i++) {
+        for (; i < 48 && s[i]; i++) {
                 unsigned char c = (unsigned char)s[i];
                 if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
                         b[o++] = (char)c;
                 else
                         o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
         }
-        if (s[i])
-                memcpy(b + o, "...", 3), o += 3;
+        if (s[i]) {
+                memcpy(b + o, "...", 3);
+                o += 3;
+        }
         b[o] = '\0';
         return b;
 }
