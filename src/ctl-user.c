@@ -147,7 +147,7 @@ static void write_keys(FILE *f, const char *access, const char *umask_s)
                 fprintf(f, "umask = %s\n", umask_s);
 }
 
-/* Is line p (at a key) the key `key`? */
+/* Does the line's text k (after its indentation) set `key`? */
 static bool is_key(const char *k, const char *key)
 {
         size_t n = strlen(key);
@@ -255,7 +255,8 @@ static int count_keys(const char *text, size_t *n)
         snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
         char *argv[] = { (char *)"ssh-keygen", (char *)"-l", (char *)"-f", fdpath, NULL };
         /* ssh-keygen's own complaint would be a second line of ours. */
-        _cleanup_close_ int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        _cleanup_close_ int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3),
+                            null = open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (saved < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0)
                 return -1;
         int r = ctl_run(argv, &out);
@@ -440,11 +441,7 @@ int cmd_add_user(int argc, char **argv)
                 ctl_error("out of memory");
                 return CTL_EXIT_ERROR;
         }
-        keys_f = NULL;
-        if (have_keys && !*keys) {
-                ctl_error("the key files hold no key");
-                return CTL_EXIT_USAGE;
-        }
+        keys_f = NULL; /* every --key file held a key: add_key_file() checked */
         const char *name = argv[optind];
         if (!ctl_valid_user_name(name)) {
                 ctl_error("invalid user name '%s' (lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)",
