@@ -157,11 +157,17 @@ check "and the snapshot sees it" [ "$before" != "$(snapshot)" ]
 check "the config section holds the values given" \
         bash -c 'grep -A2 -x "\[user $1\]" "$2" | tr "\n" " " | grep -qx "\[user $1\] access = dropbox umask = 0027 "' _ $U "$CONF"
 check "the keys file holds the key, once" cmp "$W/good.pub" "$KEYS_DIR/$U"
-# Existing keys of the section survive an update that sets other keys.
+# Text after the user's section (the old fixed-size buffer overflowed on
+# it when the section grew) survives an update, as do the section's other
+# keys.
+{ echo "[group sjt-hostile-after]"; echo "access = readonly"
+  for _ in $(seq 1 40); do echo "# a comment line after the user's section, to be kept as it is"; done; } >>"$CONF"
+tail -n 42 "$CONF" >"$W/after"
 out=$("$CTL" add-user $U --umask 077 --home-base "$BASE" 2>&1); rc=$?
 check "updating the umask succeeds (rc=$rc)" [ $rc -eq 0 ]
 check "the update kept access and replaced umask" \
         bash -c 'grep -A2 -x "\[user $1\]" "$2" | tr "\n" " " | grep -qx "\[user $1\] umask = 077 access = dropbox "' _ $U "$CONF"
+check "the text after the section is unchanged" cmp "$W/after" <(tail -n 42 "$CONF")
 before=$(snapshot)
 hostile "after provisioning: add-user --umask 700 zeros + 22" add-user $U --umask "$zeros700" --home-base "$BASE"
 hostile "after provisioning: remove-user --keep-files twice" remove-user $U --keep-files --keep-files
@@ -169,4 +175,5 @@ check "the provisioned state survived the refusals" [ "$before" = "$(snapshot)" 
 out=$("$CTL" remove-user $U 2>&1); rc=$?
 check "remove-user succeeds (rc=$rc)" [ $rc -eq 0 ]
 check "the section is gone" bash -c '! grep -q "\[user $1\]" "$2"' _ $U "$CONF"
+check "and only it" cmp "$W/after" <(tail -n 42 "$CONF")
 done_testing
