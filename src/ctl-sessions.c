@@ -6,10 +6,10 @@
  * /proc: the user is sftp-server's uid in the passwd database; the session
  * id is the jail's UTS hostname ("sftpjail-<id>", set by the launcher),
  * read by joining the jail's UTS namespace for a moment; the start time is
- * the supervisor's; the client is the supervisor's argv[3] (the launcher
- * passes it the client address it validated; "local" if absent); bytes are
- * sftp-server's rchar/wchar from /proc/PID/io (protocol included).
- * kill-session sends SIGTERM to the supervisor, which ends the jail and
+ * the supervisor's; the client is the address the launcher validated and
+ * passed on the supervisor's command line ("local" if none); bytes are
+ * sftp-server's rchar/wchar from /proc/PID/io (protocol included).  At
+ * most 1024 sessions are looked at per run.  kill-session sends SIGTERM to the supervisor, which ends the jail and
  * logs the session's end.  --json writes every string through
  * json_write_string() (json.h), so no field can break the document. */
 #include <dirent.h>
@@ -182,12 +182,13 @@ int cmd_sessions(int argc, char **argv)
         if (ctl_help_requested(argc, argv, sessions_usage))
                 return CTL_EXIT_OK;
         for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--json") && !json) {
+                if (streq(argv[i], "--json") && json) {
+                        ctl_usage_error(sessions_usage, "--json given twice");
+                        return CTL_EXIT_USAGE;
+                } else if (streq(argv[i], "--json")) {
                         json = true;
                 } else {
-                        ctl_usage_error(sessions_usage, "%s '%s'",
-                                        streq(argv[i], "--json") ? "given twice:" : "unexpected argument",
-                                        ctl_quote(argv[i]));
+                        ctl_usage_error(sessions_usage, "unexpected argument '%s'", ctl_quote(argv[i]));
                         return CTL_EXIT_USAGE;
                 }
         }
