@@ -38,9 +38,9 @@ say "build (normal, stage-timing, and one without the shared network namespace)"
 NETNS=/run/sftpjail-bench/netns
 for v in normal stages privnet; do
         d=$BR/build-$v
-        opt=(-Dconfdir=$BR/etc --buildtype=release -Dsupervise_path=$BR/bin/sftpjail-supervise
-             -Dstage_timings=$([ $v = stages ] && echo true || echo false)
-             -Dnetns_path=$([ $v = privnet ] && echo /run/sftpjail-bench/none || echo $NETNS))
+        opt=("-Dconfdir=$BR/etc" --buildtype=release "-Dsupervise_path=$BR/bin/sftpjail-supervise"
+             "-Dstage_timings=$(if [ $v = stages ]; then echo true; else echo false; fi)"
+             "-Dnetns_path=$(if [ $v = privnet ]; then echo /run/sftpjail-bench/none; else echo "$NETNS"; fi)")
         if [ -d "$d" ]; then meson setup --reconfigure "$d" "$SRC" "${opt[@]}" >/dev/null
         else meson setup "$d" "$SRC" "${opt[@]}" >/dev/null; fi
         ninja -C "$d" >/dev/null
@@ -74,7 +74,7 @@ chmod -R a+rX "$BR/data"
 as() { local u=$1; shift; (cd "$BR/home/$u" && setpriv --reuid $u --regid $u --init-groups "$@"); }
 BWRAP=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --tmpfs / --ro-bind /usr /usr
         --symlink usr/lib /lib --symlink usr/lib64 /lib64 --dev /dev --ro-bind /etc/passwd /etc/passwd
-        --ro-bind /etc/group /etc/group --bind "$HP" "$HP" --chdir "$HP" $SFTP_SERVER)
+        --ro-bind /etc/group /etc/group --bind "$HP" "$HP" --chdir "$HP" "$SFTP_SERVER")
 as $UP "${BWRAP[@]}" </dev/null || { echo "bench: bubblewrap cannot run here (user namespaces?)" >&2; exit 1; }
 
 med() { awk -v n="$1" -F'\t' '$1==n{print $3}'; }
@@ -155,7 +155,6 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 trap 'kill $(cat $BR/sshd/pid 2>/dev/null) 2>/dev/null || true' EXIT
 sleep 0.5
 cp "$BR/sshd/client" "$BR/data/client"; chmod 0644 "$BR/data/client"
-SSHO=(-q -i "$BR/data/client" -P "$PORT" -c aes128-gcm@openssh.com -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes)
 ln -f "$BR/data/big" "$HP/big" 2>/dev/null || cp "$BR/data/big" "$HP/big"
 # Each user's own key copy must be readable by that user only for ssh.
 for u in $U $UP; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done

@@ -45,7 +45,7 @@ trap 'rm -rf "$work"' EXIT
 asuser=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs)
 
 fresh_dir() {
-        rm -rf "$work/$1"
+        rm -rf "${work:?}/${1:?}"
         mkdir -p "$work/$1"
         chown "$uid:$gid" "$work/$1"
         echo "$work/$1"

@@ -353,18 +353,37 @@ int cmd_doctor(int argc, char **argv)
         if (ctl_help_requested(argc, argv, doctor_usage))
                 return CTL_EXIT_OK;
         optind = 1;
-        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-                if (o == 'f')
+        opterr = 0;
+        while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+                struct stat st;
+                if (o == 'f' && fix) {
+                        ctl_usage_error(doctor_usage, "--fix given twice");
+                        return CTL_EXIT_USAGE;
+                } else if (o == 'f') {
                         fix = true;
-                else if (o == 's' && n_cfgs < ELEMENTSOF(cfgs))
+                } else if (o == 's' && n_cfgs == ELEMENTSOF(cfgs)) {
+                        ctl_usage_error(doctor_usage, "at most %zu --sshd-config options", ELEMENTSOF(cfgs));
+                        return CTL_EXIT_USAGE;
+                } else if (o == 's' && !ctl_valid_path_arg(optarg)) {
+                        ctl_error("--sshd-config must be a file name of printable ASCII characters, shorter than "
+                                  "PATH_MAX, not '%s'", ctl_quote(optarg));
+                        return CTL_EXIT_USAGE;
+                } else if (o == 's' && stat(optarg, &st) < 0) {
+                        ctl_error("--sshd-config '%s': %s", ctl_quote(optarg), strerror(errno));
+                        return CTL_EXIT_USAGE;
+                } else if (o == 's' && !S_ISREG(st.st_mode)) {
+                        /* sshd -T would block on a FIFO and read /dev/zero forever. */
+                        ctl_error("--sshd-config '%s': not a regular file", ctl_quote(optarg));
+                        return CTL_EXIT_USAGE;
+                } else if (o == 's') {
                         cfgs[n_cfgs++] = optarg;
-                else {
-                        fputs(doctor_usage, stderr);
+                } else {
+                        ctl_option_error(doctor_usage, argv, o);
                         return CTL_EXIT_USAGE;
                 }
         }
         if (optind != argc) {
-                fputs(doctor_usage, stderr);
+                ctl_usage_error(doctor_usage, "unexpected argument '%s'", ctl_quote(argv[optind]));
                 return CTL_EXIT_USAGE;
         }
         if (!n_cfgs) {

@@ -57,11 +57,17 @@ int cmd_explain(int argc, char **argv)
         if (ctl_help_requested(argc, argv, explain_usage))
                 return CTL_EXIT_OK;
         if (argc != 2) {
-                fputs(explain_usage, stderr);
+                ctl_usage_error(explain_usage, "%s", argc < 2 ? "a user name is required" : "one user name only");
                 return CTL_EXIT_USAGE;
         }
+        if (argv[1][0] == '-') {
+                ctl_usage_error(explain_usage, "unknown option '%s'", ctl_quote(argv[1]));
+                return CTL_EXIT_USAGE;
+        }
+        /* Any account name the passwd database knows (not only the names
+         * add-user creates); the rest is quoted when echoed. */
         if (identity_by_name(argv[1], &id, err, sizeof(err)) < 0) {
-                ctl_error("%s", err);
+                ctl_error("'%s': %s", ctl_quote(argv[1]), err);
                 return CTL_EXIT_USAGE;
         }
         if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {

@@ -34,7 +34,7 @@ int cmd_print_filter(int argc, char **argv)
         else if (argc == 2 && streq(argv[1], "--pfc"))
                 policy = false;
         else if (argc != 1) {
-                fputs(filter_usage, stderr);
+                ctl_usage_error(filter_usage, "unexpected argument '%s'", ctl_quote(argv[argc == 2 ? 1 : 2]));
                 return CTL_EXIT_USAGE;
         }
         if (sp_parse(sftpjail_policy_text, &p, err, sizeof(err)) < 0) {

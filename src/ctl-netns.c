@@ -222,7 +222,7 @@ int cmd_netns(int argc, char **argv)
         if (ctl_help_requested(argc, argv, netns_usage))
                 return CTL_EXIT_OK;
         if (argc > 2) {
-                fputs(netns_usage, stderr);
+                ctl_usage_error(netns_usage, "one action only");
                 return CTL_EXIT_USAGE;
         }
         if (argc == 1 || streq(argv[1], "status"))
@@ -231,6 +231,6 @@ int cmd_netns(int argc, char **argv)
                 return ctl_netns_create();
         if (streq(argv[1], "remove"))
                 return netns_remove();
-        ctl_error("netns: unknown action '%s' (status, create or remove)", argv[1]);
+        ctl_error("netns: unknown action '%s' (status, create or remove)", ctl_quote(argv[1]));
         return CTL_EXIT_USAGE;
 }

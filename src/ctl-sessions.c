@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sessions / kill-session.  A live session is an sftp-server whose parent
- * is the launcher (its supervisor).  The session id is the jail's UTS
- * hostname ("sftpjail-<id>", set by the launcher), read through the jail's
- * UTS namespace; the client address is SSH_CONNECTION from the supervisor's
- * exec-time environment; bytes are the server's read/write totals. */
+/* sessions / kill-session.  A live session is a process named sftp-server
+ * whose parent's executable is SFTPJAIL_SUPERVISE_PATH: the launcher's
+ * parent half execs that supervisor, which stays the jail's parent for the
+ * session (a copy of it elsewhere does not count).  For each one, from
+ * /proc: the user is sftp-server's uid in the passwd database; the session
+ * id is the jail's UTS hostname ("sftpjail-<id>", set by the launcher),
+ * read by joining the jail's UTS namespace for a moment; the start time is
+ * the supervisor's; the client is the address the launcher validated and
+ * passed on the supervisor's command line ("local" if none); bytes are
+ * sftp-server's rchar/wchar from /proc/PID/io (protocol included).  At
+ * most 1024 sessions are looked at per run.  kill-session sends SIGTERM to the supervisor, which ends the jail and
+ * logs the session's end.  --json writes every string through
+ * json_write_string() (json.h), so no field can break the document. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -17,6 +25,7 @@
 
 #include "build-config.h"
 #include "ctl.h"
+#include "json.h"
 #include "util.h"
 
 struct sess {
@@ -143,6 +152,20 @@ static size_t find_sessions(struct sess *out, size_t max)
         return n;
 }
 
+/* One session as a JSON object; strings only through json_write_string(). */
+static void print_json(const struct sess *s, const char *when, bool first)
+{
+        printf("%s\n  {\"user\": ", first ? "" : ",");
+        json_write_string(stdout, s->user);
+        printf(", \"session\": ");
+        json_write_string(stdout, s->id);
+        printf(", \"pid\": %d, \"supervisor\": %d, \"started\": ", s->server, s->supervisor);
+        json_write_string(stdout, when);
+        printf(", \"client\": ");
+        json_write_string(stdout, s->client);
+        printf(", \"bytes_read\": %llu, \"bytes_written\": %llu}", s->rchar, s->wchar);
+}
+
 static const char sessions_usage[] =
         "Usage: sftpjailctl sessions [--json]\n"
         "\n"
@@ -159,10 +182,13 @@ int cmd_sessions(int argc, char **argv)
         if (ctl_help_requested(argc, argv, sessions_usage))
                 return CTL_EXIT_OK;
         for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--json"))
+                if (streq(argv[i], "--json") && json) {
+                        ctl_usage_error(sessions_usage, "--json given twice");
+                        return CTL_EXIT_USAGE;
+                } else if (streq(argv[i], "--json")) {
                         json = true;
-                else {
-                        fputs(sessions_usage, stderr);
+                } else {
+                        ctl_usage_error(sessions_usage, "unexpected argument '%s'", ctl_quote(argv[i]));
                         return CTL_EXIT_USAGE;
                 }
         }
@@ -177,10 +203,7 @@ int cmd_sessions(int argc, char **argv)
                 struct tm tm;
                 strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime_r(&s[i].started, &tm));
                 if (json)
-                        printf("%s\n  {\"user\": \"%s\", \"session\": \"%s\", \"pid\": %d, \"supervisor\": %d, "
-                               "\"started\": \"%s\", \"client\": \"%s\", \"bytes_read\": %llu, \"bytes_written\": %llu}",
-                               i ? "," : "", s[i].user, s[i].id, s[i].server, s[i].supervisor, when, s[i].client,
-                               s[i].rchar, s[i].wchar);
+                        print_json(&s[i], when, i == 0);
                 else
                         printf("%-16s %-16s %8d %8d %-20s %-22s %12llu %12llu\n", s[i].user, s[i].id, s[i].server,
                                s[i].supervisor, when, s[i].client, s[i].rchar, s[i].wchar);
@@ -210,7 +233,17 @@ int cmd_kill_session(int argc, char **argv)
         else if (argc == 3 && streq(argv[1], "--user"))
                 user = argv[2];
         else {
-                fputs(kill_usage, stderr);
+                ctl_usage_error(kill_usage, "%s", argc == 1 ? "a session id or --user USER is required"
+                                                            : "one session id, or --user and one user name");
+                return CTL_EXIT_USAGE;
+        }
+        /* Ids are the launcher's 16 hex digits; users are accounts. */
+        if (id && (strlen(id) != 16 || strspn(id, "0123456789abcdef") != 16)) {
+                ctl_error("a session id is 16 hex digits as 'sftpjailctl sessions' shows it, not '%s'", ctl_quote(id));
+                return CTL_EXIT_USAGE;
+        }
+        if (user && !getpwnam(user)) {
+                ctl_error("no such user '%s'", ctl_quote(user));
                 return CTL_EXIT_USAGE;
         }
         size_t n = find_sessions(s, ELEMENTSOF(s));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,20 +29,64 @@ static void changed(const char *what, const char *detail)
         changes++;
 }
 
-static char *read_file(const char *path)
-{
-        FILE *f = fopen(path, "re");
-        char *buf = NULL;
-        size_t len = 0;
+#define KEY_FILE_MAX (64 * 1024)
+#define CONFIG_FILE_MAX (1024 * 1024)
 
-        if (!f)
+static void fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* The whole of a regular file of at most max bytes that holds text (no
+ * NUL byte), NUL-terminated.  The open does not block on a FIFO and the
+ * read stops at max + 1 bytes, so a FIFO, /dev/zero or a growing file
+ * cannot hang or exhaust us.  Returns NULL with *why set (a static text,
+ * or NULL for errno). */
+static char *read_text_file(const char *path, size_t max, const char **why)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        struct stat st;
+
+        *why = NULL;
+        if (fd < 0 || fstat(fd, &st) < 0)
                 return NULL;
-        if (getdelim(&buf, &len, '\0', f) < 0) {
-                free(buf);
-                buf = strdup("");
+        if (!S_ISREG(st.st_mode)) {
+                *why = "not a regular file";
+                return NULL;
         }
-        fclose(f);
-        return buf;
+        if ((unsigned long long)st.st_size > max) {
+                *why = max == KEY_FILE_MAX ? "larger than 64 KiB" : "larger than 1 MiB";
+                return NULL;
+        }
+        buf = malloc(max + 2);
+        if (!buf)
+                return NULL;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, max + 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return NULL;
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max) {
+                        *why = max == KEY_FILE_MAX ? "larger than 64 KiB" : "larger than 1 MiB";
+                        return NULL;
+                }
+        }
+        if (memchr(buf, '\0', len)) {
+                *why = "contains a NUL byte";
+                return NULL;
+        }
+        buf[len] = '\0';
+        char *text = buf;
+        buf = NULL;
+        return text;
 }
 
 /* Write atomically (same directory, then rename), root-owned, mode. */
@@ -95,53 +140,70 @@ static bool find_user_section(const char *text, const char *name, size_t *start,
         return false;
 }
 
+static void write_keys(FILE *f, const char *access, const char *umask_s)
+{
+        if (access)
+                fprintf(f, "access = %s\n", access);
+        if (umask_s)
+                fprintf(f, "umask = %s\n", umask_s);
+}
+
+/* Does the line's text k (after its indentation) set `key`? */
+static bool is_key(const char *k, const char *key)
+{
+        size_t n = strlen(key);
+
+        return strncmp(k, key, n) == 0 && k[n] && strchr(" \t=", k[n]);
+}
+
 /* Return the config text with [user NAME] holding key=value for each
- * given key (other keys of the section kept); remove it if remove. */
+ * given key (other keys of the section kept); remove it if remove.  Built
+ * in a memory stream, so its size is bounded only by memory, never by a
+ * guess; NULL with errno on failure. */
 static char *edit_config(const char *text, const char *name, const char *access, const char *umask_s, bool remove)
 {
-        size_t start, end;
+        size_t start, end, len = 0;
         bool found = find_user_section(text, name, &start, &end);
-        char *out;
-        size_t cap = strlen(text) + 512;
+        char *out = NULL;
+        FILE *f;
 
         if (!found && remove)
                 return strdup(text);
-        out = calloc(1, cap);
-        if (!out)
+        f = open_memstream(&out, &len);
+        if (!f)
                 return NULL;
         if (!found) {
-                snprintf(out, cap, "%s%s[user %s]\n", text, (*text && text[strlen(text) - 1] != '\n') ? "\n" : "",
-                         name);
-                if (access)
-                        snprintf(out + strlen(out), cap - strlen(out), "access = %s\n", access);
-                if (umask_s)
-                        snprintf(out + strlen(out), cap - strlen(out), "umask = %s\n", umask_s);
-                return out;
-        }
-        memcpy(out, text, start);
-        if (!remove) {
+                fputs(text, f);
+                if (*text && text[strlen(text) - 1] != '\n')
+                        fputc('\n', f);
+                fprintf(f, "[user %s]\n", name);
+                write_keys(f, access, umask_s);
+        } else {
+                fwrite(text, 1, start, f);
                 /* Keep the section's lines except the keys we set. */
-                const char *p = text + start;
-                bool first = true;
-                while (p < text + end) {
+                for (const char *p = text + start; !remove && p < text + end;) {
                         const char *eol = strchrnul(p, '\n');
                         size_t l = (size_t)(eol - p) + (*eol ? 1 : 0);
                         const char *k = p + strspn(p, " \t");
-                        bool drop = !first && ((access && strncmp(k, "access", 6) == 0 && strchr(" \t=", k[6])) ||
-                                               (umask_s && strncmp(k, "umask", 5) == 0 && strchr(" \t=", k[5])));
-                        if (!drop)
-                                strncat(out, p, l);
-                        if (first && (access || umask_s)) {
-                                if (access)
-                                        snprintf(out + strlen(out), cap - strlen(out), "access = %s\n", access);
-                                if (umask_s)
-                                        snprintf(out + strlen(out), cap - strlen(out), "umask = %s\n", umask_s);
-                        }
-                        first = false;
+                        bool header = p == text + start;
+                        if (header || !((access && is_key(k, "access")) || (umask_s && is_key(k, "umask"))))
+                                fwrite(p, 1, l, f);
+                        if (header)
+                                write_keys(f, access, umask_s);
                         p += l;
                 }
+                fputs(text + end, f);
         }
-        strcat(out, text + end);
+        if (ferror(f)) {
+                fclose(f);
+                free(out);
+                errno = ENOMEM;
+                return NULL;
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
         return out;
 }
 
@@ -158,10 +220,11 @@ static int update_config(const char *name, const char *access, const char *umask
                 return -1;
         }
         config_free(&c);
-        text = read_file(SFTPJAIL_CONFIG_FILE);
+        const char *why;
+        text = read_text_file(SFTPJAIL_CONFIG_FILE, CONFIG_FILE_MAX, &why);
         next = text ? edit_config(text, name, access, umask_s, remove) : NULL;
         if (!next) {
-                ctl_error("%s: %s", SFTPJAIL_CONFIG_FILE, strerror(errno));
+                ctl_error("%s: %s", SFTPJAIL_CONFIG_FILE, why ? why : strerror(errno));
                 return -1;
         }
         if (config_parse_string(next, SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
@@ -179,34 +242,79 @@ static int update_config(const char *name, const char *access, const char *umask
         return 0;
 }
 
-/* Validate one public key with ssh-keygen; append it to keys. */
-static int add_key_file(const char *path, char **keys)
+/* How many keys ssh-keygen -l finds in text: it is given the very bytes we
+ * read (a memfd), not the path, which could change in between. */
+static int count_keys(const char *text, size_t *n)
 {
-        char *argv[] = { (char *)"ssh-keygen", (char *)"-l", (char *)"-f", (char *)path, NULL };
-        _cleanup_free_ char *out = NULL, *text = NULL;
-        int r = ctl_run(argv, &out);
+        _cleanup_close_ int fd = memfd_create("sftpjailctl-key", 0); /* inherited by ssh-keygen */
+        _cleanup_free_ char *out = NULL;
+        char fdpath[32];
+        size_t len = strlen(text);
 
-        if (r != 0) {
-                ctl_error("%s: not a valid SSH public key (ssh-keygen -l failed)", path);
+        if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+                return -1;
+        snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fd);
+        char *argv[] = { (char *)"ssh-keygen", (char *)"-l", (char *)"-f", fdpath, NULL };
+        /* ssh-keygen's own complaint would be a second line of ours. */
+        _cleanup_close_ int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3),
+                            null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (saved < 0 || null < 0 || dup2(null, STDERR_FILENO) < 0)
+                return -1;
+        int r = ctl_run(argv, &out);
+        if (dup2(saved, STDERR_FILENO) < 0)
+                return -1;
+        if (r != 0 || !out)
+                return -1;
+        *n = 0;
+        for (const char *p = out; (p = strchr(p, '\n')); p++)
+                (*n)++;
+        return 0;
+}
+
+/* Validate one public key file; append its keys to the stream keys.  The
+ * file must be a regular file of at most 64 KiB, without NUL bytes or
+ * other control characters, and every line that is not blank or a comment
+ * must be a key ssh-keygen accepts: ssh-keygen -l alone skips lines it
+ * cannot parse (a file with one good key and garbage passes), so we
+ * compare its count with ours. */
+static int add_key_file(const char *path, FILE *keys)
+{
+        _cleanup_free_ char *text = NULL;
+        const char *why;
+        size_t lines = 0, valid = 0, line_no = 0;
+
+        text = read_text_file(path, KEY_FILE_MAX, &why);
+        if (!text) {
+                ctl_error("key file '%s': %s", ctl_quote(path), why ? why : strerror(errno));
                 return -1;
         }
-        text = read_file(path);
-        if (!text || strchr(text, '\0') != text + strlen(text)) {
-                ctl_error("%s: cannot read", path);
-                return -1;
-        }
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        for (const char *line = text, *eol; *line; line = *eol ? eol + 1 : eol) {
+                eol = strchrnul(line, '\n');
+                line_no++;
+                for (const char *c = line; c < eol; c++)
+                        /* A CR before the newline (a file from Windows) is dropped below. */
+                        if ((((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) && !(*c == '\r' && c + 1 == eol)) {
+                                ctl_error("key file '%s': line %zu has a control character", ctl_quote(path), line_no);
+                                return -1;
+                        }
                 line += strspn(line, " \t");
-                if (!*line || *line == '#')
-                        continue;
-                size_t old = *keys ? strlen(*keys) : 0;
-                char *n = realloc(*keys, old + strlen(line) + 2);
-                if (!n)
-                        return -1;
-                if (!old)
-                        n[0] = '\0';
-                strcat(strcat(n, line), "\n");
-                *keys = n;
+                if (line < eol && *line != '#' && *line != '\r')
+                        lines++;
+        }
+        if (count_keys(text, &valid) < 0 || valid != lines || lines == 0) {
+                ctl_error("key file '%s': not a valid SSH public key file (ssh-keygen -l accepts %zu of its %zu key lines)",
+                          ctl_quote(path), valid, lines);
+                return -1;
+        }
+        for (char *line = text, *next; *line; line = next) {
+                char *eol = strchrnul(line, '\n');
+                next = *eol ? eol + 1 : eol;
+                *eol = '\0';
+                if (eol > line && eol[-1] == '\r')
+                        eol[-1] = '\0';
+                line += strspn(line, " \t");
+                if (*line && *line != '#')
+                        fprintf(keys, "%s\n", line);
         }
         return 0;
 }
@@ -260,62 +368,85 @@ int cmd_add_user(int argc, char **argv)
                 { "umask", required_argument, NULL, 'u' },     { "home-base", required_argument, NULL, 'b' },
                 { "help", no_argument, NULL, 'h' },           { 0 },
         };
-        const char *access = NULL, *umask_s = NULL, *base = DEFAULT_HOME_BASE;
+        const char *access = NULL, *umask_s = NULL, *base = NULL;
         _cleanup_free_ char *keys = NULL;
+        size_t keys_len = 0;
+        _cleanup_fclose_ FILE *keys_f = open_memstream(&keys, &keys_len);
         bool have_keys = false;
         int c;
 
         if (ctl_help_requested(argc, argv, add_usage))
                 return CTL_EXIT_OK;
+        if (!keys_f) {
+                ctl_error("out of memory");
+                return CTL_EXIT_ERROR;
+        }
         optind = 1;
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
                 switch (c) {
                 case 'k':
-                        if (add_key_file(optarg, &keys) < 0)
+                        if (add_key_file(optarg, keys_f) < 0)
                                 return CTL_EXIT_USAGE;
                         have_keys = true;
                         break;
                 case 'a':
+                        if (access) {
+                                ctl_usage_error(add_usage, "--access given twice");
+                                return CTL_EXIT_USAGE;
+                        }
                         if (access_from_string(optarg) == ACCESS_UNSET) {
-                                ctl_error("--access must be readonly, uploads, dropbox or home, not '%s'", optarg);
+                                ctl_error("--access must be readonly, uploads, dropbox or home, not '%s'", ctl_quote(optarg));
                                 return CTL_EXIT_USAGE;
                         }
                         access = optarg;
                         break;
-                case 'u': {
-                        char *end;
-                        long v = strtol(optarg, &end, 8);
-                        if (!*optarg || *end || v < 0 || v > 0777) {
-                                ctl_error("--umask must be octal 000-777, not '%s'", optarg);
+                case 'u':
+                        if (umask_s) {
+                                ctl_usage_error(add_usage, "--umask given twice");
+                                return CTL_EXIT_USAGE;
+                        }
+                        if (!ctl_valid_umask(optarg)) {
+                                ctl_error("--umask must be octal, 3 or 4 digits from 000 to 0777, not '%s'", ctl_quote(optarg));
                                 return CTL_EXIT_USAGE;
                         }
                         umask_s = optarg;
                         break;
-                }
                 case 'b':
-                        if (optarg[0] != '/' || streq(optarg, "/") || strstr(optarg, "/..") || strstr(optarg, "//")) {
-                                ctl_error("--home-base must be an absolute, canonical directory other than /");
+                        if (base) {
+                                ctl_usage_error(add_usage, "--home-base given twice");
+                                return CTL_EXIT_USAGE;
+                        }
+                        if (!ctl_valid_home_base(optarg)) {
+                                ctl_error("--home-base must be an absolute, canonical directory other than / "
+                                          "(no '.', '..' or empty components, no trailing '/'; letters, digits, "
+                                          "'.', '_', '-'), not '%s'",
+                                          ctl_quote(optarg));
                                 return CTL_EXIT_USAGE;
                         }
                         base = optarg;
                         break;
                 default:
-                        fputs(add_usage, stderr);
+                        ctl_option_error(add_usage, argv, c);
                         return CTL_EXIT_USAGE;
                 }
         }
+        if (!base)
+                base = DEFAULT_HOME_BASE;
         if (optind != argc - 1) {
-                fputs(add_usage, stderr);
+                ctl_usage_error(add_usage, "%s", optind == argc ? "a user name is required" : "one user name only");
                 return CTL_EXIT_USAGE;
         }
-        if (have_keys && !keys) {
-                ctl_error("the key files hold no key");
-                return CTL_EXIT_USAGE;
+        if (fclose(keys_f) != 0) {
+                keys_f = NULL;
+                ctl_error("out of memory");
+                return CTL_EXIT_ERROR;
         }
+        keys_f = NULL; /* every --key file held a key: add_key_file() checked */
         const char *name = argv[optind];
         if (!ctl_valid_user_name(name)) {
                 ctl_error("invalid user name '%s' (lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)",
-                          name);
+                          ctl_quote(name));
                 return CTL_EXIT_USAGE;
         }
         if (getuid() != 0) {
@@ -393,7 +524,8 @@ int cmd_add_user(int argc, char **argv)
                 char kpath[PATH_MAX];
                 struct stat st;
                 snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
-                _cleanup_free_ char *old = read_file(kpath);
+                const char *why;
+                _cleanup_free_ char *old = read_text_file(kpath, CONFIG_FILE_MAX, &why);
                 if (!old || !streq(old, keys) || lstat(kpath, &st) < 0 || st.st_uid != 0 ||
                     (st.st_mode & 07777) != 0644) {
                         if (write_file_atomic(kpath, keys, 0644) < 0)
@@ -423,26 +555,38 @@ int cmd_remove_user(int argc, char **argv)
         if (ctl_help_requested(argc, argv, remove_usage))
                 return CTL_EXIT_OK;
         for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--keep-files"))
-                        keep = true;
-                else if (!name && argv[i][0] != '-')
-                        name = argv[i];
-                else {
-                        fputs(remove_usage, stderr);
+                const char *a = argv[i];
+                if (streq(a, "--keep-files") && keep) {
+                        ctl_usage_error(remove_usage, "--keep-files given twice");
                         return CTL_EXIT_USAGE;
+                } else if (streq(a, "--keep-files")) {
+                        keep = true;
+                } else if (a[0] == '-') {
+                        ctl_usage_error(remove_usage, "unknown option '%s'", ctl_quote(a));
+                        return CTL_EXIT_USAGE;
+                } else if (name) {
+                        ctl_usage_error(remove_usage, "one user name only");
+                        return CTL_EXIT_USAGE;
+                } else {
+                        name = a;
                 }
         }
-        if (!name || !ctl_valid_user_name(name)) {
-                ctl_error("a valid user name is required");
+        if (!name) {
+                ctl_usage_error(remove_usage, "a user name is required");
+                return CTL_EXIT_USAGE;
+        }
+        if (!ctl_valid_user_name(name)) {
+                ctl_error("invalid user name '%s' (lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32)",
+                          ctl_quote(name));
                 return CTL_EXIT_USAGE;
         }
         struct passwd *pw = getpwnam(name);
         if (!pw) {
-                ctl_error("no such user '%s'", name);
+                ctl_error("no such user '%s'", name); /* valid, so printable */
                 return CTL_EXIT_PROBLEMS;
         }
         if (pw->pw_uid == 0 || !streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH)) {
-                ctl_error("'%s' is not a jailed user (login shell %s); refusing", name, pw->pw_shell);
+                ctl_error("'%s' is not a jailed user (login shell %s); refusing", name, ctl_quote(pw->pw_shell));
                 return CTL_EXIT_USAGE;
         }
         char home[PATH_MAX], kpath[PATH_MAX];

@@ -43,4 +43,13 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_run(char *const argv[], char **out);
 bool ctl_help_requested(int argc, char **argv, const char *usage);
 bool ctl_valid_user_name(const char *s);
+/* Validation of command-line arguments, documented in sftpjailctl(8). */
+bool ctl_valid_umask(const char *s);
+bool ctl_valid_home_base(const char *s);
+bool ctl_valid_path_arg(const char *s);
+/* s made safe for a one-line message (escaped, cut; see sftpjailctl.c). */
+const char *ctl_quote(const char *s);
+/* A usage mistake in one line: "sftpjailctl: MESSAGE (Usage: ...)". */
+void ctl_usage_error(const char *usage_text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ctl_option_error(const char *usage_text, char **argv, int c);
 /* Identities: identity.h (the launcher's own rules). */

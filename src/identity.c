@@ -96,7 +96,7 @@ int identity_by_name(const char *name, struct identity *id, char *err, size_t er
         errno = 0;
         pw = getpwnam(name);
         if (!pw)
-                return errorf(err, errlen, "no such user '%s'", name);
+                return errorf(err, errlen, "no such user");
         /* getgrouplist() includes the primary group; fill() skips it.  A
          * member of more groups than we keep is cut at the limit, as
          * getgroups() above would be. */

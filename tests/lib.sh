@@ -252,7 +252,7 @@ live_session() {
         sftp_batch "$u" <"$d/cmd" >"$d/client.out" 2>&1 &
         LIVE_CLIENT=$!
         exec 7>"$d/cmd"
-        LIVE_SPID= LIVE_SUP=
+        LIVE_SPID='' LIVE_SUP=''
         local _i
         for _i in $(seq 1 200); do
                 # The new session's (the user may have others running).
@@ -261,6 +261,7 @@ live_session() {
                 [ -n "$LIVE_SPID" ] && break
                 sleep 0.05
         done
+        # shellcheck disable=SC2034 # LIVE_SUP is for the tests that source this file
         [ -n "$LIVE_SPID" ] && LIVE_SUP=$(awk '/^PPid:/{print $2}' "/proc/$LIVE_SPID/status")
 }
 end_live_session() { echo bye >&7; exec 7>&-; wait "$LIVE_CLIENT" 2>/dev/null; }

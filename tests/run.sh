@@ -1,11 +1,10 @@
 #!/bin/bash
 # The whole test suite, as root on Debian 12:
-#   sudo tests/run.sh
+#   tests/run.sh
 # Installs what it needs, builds sftpjail twice (release, and ASan+UBSan),
 # runs the unit and integration tests against both, and the static checks.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-SRC=$PWD
+cd "$(dirname "$0")/.." || exit 2
 
 [ "$(id -u)" = 0 ] || { echo "tests/run.sh: run as root (the tests create users, mounts and an sshd)" >&2; exit 2; }
 tools/install-deps.sh || { echo "tests/run.sh: installing dependencies failed" >&2; exit 2; }

@@ -11,7 +11,7 @@ pkgs=(
         python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp
         systemd-container systemd nftables
         # checks and benchmarks
-        clang clang-tidy cppcheck bubblewrap hyperfine
+        clang clang-tidy cppcheck shellcheck bubblewrap hyperfine
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,7 @@
 # Install sftpjail and start a jailed SFTP endpoint on 127.0.0.1 with a demo
 # user, on Debian 12, as root:
 #
-#     sudo tools/quickstart.sh
+#     tools/quickstart.sh
 #
 # Environment: PORT (default 2222), DEMO_USER (default sftpdemo).
 # Idempotent: run it again to rebuild and restart.
@@ -46,6 +46,11 @@ fi
 home=$(getent passwd "$DEMO_USER" | cut -d: -f6)
 [ -e "$home/welcome.txt" ] || echo "Welcome to sftpjail. Put files into uploads/." >"$home/welcome.txt"
 
+# sshd (even "sshd -t") refuses to start without its privilege separation
+# directory, which only its own service creates: on a fresh host where
+# sshd has never run, it is missing until we make it.
+install -d -m 0755 /run/sshd
+
 say "hardening the host's sshd for jailed users too"
 # Jailed users must get nothing but the jail from the host's own sshd
 # either (forwarding passes a login shell): the prescribed drop-in.
@@ -70,7 +75,7 @@ else
         # No systemd as PID 1 (a container, a CI machine): what the unit's
         # ExecStartPre= lines do, then sshd in the background.
         sftpjailctl netns create
-        install -d -m 0755 "$CONFDIR/ssh" /run/sshd
+        install -d -m 0755 "$CONFDIR/ssh"
         for t in ed25519 rsa; do
                 [ -f "$CONFDIR/ssh/ssh_host_${t}_key" ] || ssh-keygen -q -t $t -N '' -f "$CONFDIR/ssh/ssh_host_${t}_key"
         done

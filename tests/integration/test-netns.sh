@@ -25,7 +25,7 @@ live_session $U
 S1=$LIVE_SPID SUP1=$LIVE_SUP C1=$LIVE_CLIENT
 exec 6>&7
 live_session $U
-S2=$LIVE_SPID C2=$LIVE_CLIENT
+S2=$LIVE_SPID
 check "two live sessions ($S1, $S2)" bash -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]' _ "$S1" "$S2"
 check "jail 1 is in the shared namespace" [ "$(nsino $S1)" = "$(ino $NETNS)" ]
 check "jail 2 is in the same shared namespace" [ "$(nsino $S2)" = "$(ino $NETNS)" ]

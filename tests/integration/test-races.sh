@@ -39,12 +39,12 @@ mounts_before=$(mounts_snapshot)
 # the user themself (a user-owned home lets them rename in it).
 swap_as() {
         local who=$1 target=$2 run=()
-        [ "$who" = root ] || run=(setpriv --reuid $U --regid $U --clear-groups)
+        [ "$who" = root ] || run=(setpriv --reuid "$U" --regid "$U" --clear-groups)
         "${run[@]}" mv "$H/uploads" "$H/uploads.real" && "${run[@]}" ln -s "$target" "$H/uploads"
 }
 unswap_as() {
         local who=$1 run=()
-        [ "$who" = root ] || run=(setpriv --reuid $U --regid $U --clear-groups)
+        [ "$who" = root ] || run=(setpriv --reuid "$U" --regid "$U" --clear-groups)
         "${run[@]}" rm "$H/uploads" && "${run[@]}" mv "$H/uploads.real" "$H/uploads"
 }
 

@@ -123,7 +123,8 @@ done < <(findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,OPTIONS)
 cg_cleanup() {
         local d p
         for d in "${CGDIRS[@]}"; do
-                for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+                find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null |
+                        while read -r p; do kill -9 "$p" 2>/dev/null; done
         done
         sleep 0.3
         for d in "${CGDIRS[@]}"; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
@@ -273,7 +274,7 @@ check "per-session defaults: TasksMax=32, MemoryMax=256M" [ "$(C systemctl show 
 SSH1=$(pgrep -P "$(pgrep -P "$S1" -x sftp)" -x ssh)
 t0=$(date +%s.%N)
 check "systemctl stop ends the session" C systemctl stop "$U1"
-if wait_for 15 eval '! kill -0 $SSH1 2>/dev/null'; then
+if wait_for 15 eval "! kill -0 $SSH1 2>/dev/null"; then
         diag "client's ssh gone $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $t0}")s after systemctl stop was issued"
         ok "the client's connection was closed"
 else

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The one JSON string writer of sftpjailctl: every string a --json output
+ * prints goes through it, so no field can break the document. */
+#pragma once
+
+#include <stdio.h>
+
+/* Write s to f as a JSON string, quotes included.  '"' and '\' are
+ * escaped, every control character (U+0000-U+001F) too (\n \r \t \b \f,
+ * else \u00XX); valid UTF-8 is copied as is.  Each byte that is not part
+ * of a valid UTF-8 sequence (stray continuation byte, truncated or
+ * overlong sequence, surrogate, above U+10FFFF) is written as one U+FFFD
+ * (the replacement character), so the output is always valid UTF-8 and
+ * never loses the rest of the string.  (Python's decode(errors="replace")
+ * may use one U+FFFD for a whole truncated sequence; we use one per byte.)
+ * DEL and non-ASCII characters are not escaped: JSON does not need it.
+ * Returns 0, or -1 if f reports an error. */
+int json_write_string(FILE *f, const char *s);
