@@ -45,8 +45,3 @@ static inline bool streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
 }
-
-static inline bool strempty(const char *s)
-{
-        return !s || !*s;
-}
