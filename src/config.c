@@ -13,23 +13,14 @@
 #include "pathrule.h"
 #include "util.h"
 
-/* Request names as printed by `sftp-server -Q requests` (OpenSSH 9.x). */
-static const char *const sftp_requests[] = {
-        "open", "close", "read", "write", "lstat", "fstat", "setstat", "fsetstat",
-        "opendir", "readdir", "remove", "mkdir", "rmdir", "realpath", "stat",
-        "rename", "readlink", "symlink", "posix-rename", "statvfs", "fstatvfs",
-        "hardlink", "fsync", "lsetstat", "limits", "expand-path", "copy-data",
-        "home-directory", "get-users-groups-by-id",
-};
-
 static const char *const log_levels[] = {
         "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3",
 };
 
 bool sftp_request_known(const char *name)
 {
-        for (size_t i = 0; i < ELEMENTSOF(sftp_requests); i++)
-                if (streq(name, sftp_requests[i]))
+        for (size_t i = 0; i < sftp_request_names_n; i++)
+                if (streq(name, sftp_request_names[i]))
                         return true;
         return false;
 }
@@ -38,11 +29,14 @@ bool sftp_request_list_valid(const char *list, const char **bad)
 {
         const char *p = list;
 
-        while (*p) {
+        if (!*list)
+                return true; /* nothing allowed / denied by this rule */
+        for (;;) {
                 const char *end = strchrnul(p, ',');
                 char name[64];
                 size_t len = (size_t)(end - p);
 
+                /* An empty entry ("a,,b", "a,") is a typo, not a name. */
                 if (len == 0 || len >= sizeof(name)) {
                         *bad = p;
                         return false;
@@ -53,9 +47,10 @@ bool sftp_request_list_valid(const char *list, const char **bad)
                         *bad = p;
                         return false;
                 }
-                p = *end ? end + 1 : end;
+                if (!*end)
+                        return true;
+                p = end + 1;
         }
-        return true;
 }
 
 const char *access_to_string(enum access a)
@@ -191,7 +186,7 @@ static int begin_section(struct parse_state *st, const char *section)
                 return fail(st, "out of memory");
         st->c->rules = n;
         st->cur = &n[st->c->n_rules++];
-        *st->cur = (struct rule){ .kind = kind, .s.umask = -1, .s.limits = LIMITS_UNSET };
+        *st->cur = (struct rule){ .kind = kind, .line = st->line, .s.umask = -1, .s.limits = LIMITS_UNSET };
         if (name && !(st->cur->name = strdup(name)))
                 return fail(st, "out of memory");
         return 1;
@@ -253,6 +248,8 @@ static int handle_rule_key(struct parse_state *st, const char *name, const char 
                 return 1;
         }
         if (streq(name, "allow_requests") || streq(name, "deny_requests")) {
+                if (!sftp_request_list_valid(value, &bad) && (*bad == ',' || !*bad))
+                        return fail(st, "%s: empty request name in '%s'", name, value);
                 if (!sftp_request_list_valid(value, &bad))
                         return fail(st, "%s: unknown sftp request at '%s' (see sftp-server -Q requests)", name,
                                     bad);
@@ -290,6 +287,20 @@ static int handler(void *user, const char *section, const char *name, const char
         return handle_rule_key(st, name, value);
 }
 
+/* Is there input after the current read position? */
+static bool more_input(struct parse_state *st)
+{
+        int ch;
+
+        if (!st->file)
+                return *st->text != '\0';
+        ch = getc(st->file);
+        if (ch == EOF)
+                return false;
+        ungetc(ch, st->file);
+        return true;
+}
+
 /* Return the next line to inih; a "[section]" line starts a section here,
  * so that sections without keys still count and errors carry its line. */
 static char *reader(char *buf, int size, void *stream)
@@ -315,6 +326,10 @@ static char *reader(char *buf, int size, void *stream)
         if (!line)
                 return NULL;
         st->line++;
+        /* inih hands us a fixed buffer: the rest of a longer line would
+         * come back as a line of its own.  Refuse rather than guess. */
+        if (!strchr(line, '\n') && more_input(st))
+                fail(st, "line longer than %d characters", size - 2);
 
         const char *p = line + strspn(line, " \t");
         size_t len = strcspn(p, "\r\n");
@@ -339,6 +354,11 @@ static int parse(struct parse_state *st, const char *filename, char *err, size_t
         ini_allow_inline_comments = true;
         ini_inline_comment_prefixes = (char *)";#";
         ini_stop_on_first_error = true;
+        /* A line buffer on the stack, long enough for a list of every
+         * request name; reader() refuses longer lines. */
+        ini_use_stack = true;
+        ini_allow_realloc = false;
+        ini_max_line = CONFIG_MAX_LINE + 2;
 
         r = ini_parse_stream(reader, st, handler, st);
         if (r != -2 && (r != 0 || st->err[0]))

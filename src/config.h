@@ -17,6 +17,10 @@ enum access {
         ACCESS_HOME,     /* whole home writable */
 };
 
+/* Longest line accepted, without its newline: room for a request list that
+ * names every request sftp-server knows, several times over. */
+#define CONFIG_MAX_LINE 1024
+
 enum rule_kind { RULE_DEFAULT, RULE_GROUP, RULE_USER };
 
 /* Settings a rule may carry; NULL / -1 / ACCESS_UNSET mean "not set here". */
@@ -63,6 +67,12 @@ void config_free(struct config *c);
 
 const char *access_to_string(enum access a);
 enum access access_from_string(const char *s);
+
+/* The request names the configured sftp-server's -p/-P accept, as its
+ * "-Q requests" printed them at build time (generated sftp-requests.c).
+ * sftp-server ignores an unknown name there, so only these may be named. */
+extern const char *const sftp_request_names[];
+extern const size_t sftp_request_names_n;
 
 /* Is name a request name that sftp-server's -P/-p accepts? */
 bool sftp_request_known(const char *name);

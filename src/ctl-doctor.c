@@ -321,6 +321,62 @@ static void check_user_policy(const struct config *c, const struct identity *idp
                 check_sshd(sshd_cfgs[i], name);
 }
 
+/* Is name one line of out (a "-Q requests" listing)? */
+static bool listed(const char *out, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (const char *p = out; *p;) {
+                const char *eol = strchrnul(p, '\n');
+                if ((size_t)(eol - p) == len && strncmp(p, name, len) == 0)
+                        return true;
+                p = *eol ? eol + 1 : eol;
+        }
+        return false;
+}
+
+/* The request names deny_requests/allow_requests accept were taken from
+ * the build host's sftp-server; the one configured here may differ (an
+ * OpenSSH upgrade, another sftp_server).  Its -p/-P ignore a name they do
+ * not know, so a name only sftpjail knows makes a deny do nothing, and a
+ * name only sftp-server knows cannot be denied at all. */
+static void check_sftp_requests(const char *server)
+{
+        _cleanup_free_ char *out = NULL;
+        char only_built[1024] = "", only_server[1024] = "";
+        size_t nb = 0, ns = 0;
+        char *argv[] = { (char *)server, (char *)"-Q", (char *)"requests", NULL };
+
+        if (ctl_run(argv, &out) != 0 || !out || !*out) {
+                problem("sftp_server %s: '%s -Q requests' failed: cannot check the request names "
+                        "deny_requests/allow_requests may use", server, server);
+                return;
+        }
+        for (size_t i = 0; i < sftp_request_names_n; i++)
+                if (!listed(out, sftp_request_names[i]) && nb < sizeof(only_built))
+                        nb += (size_t)snprintf(only_built + nb, sizeof(only_built) - nb, " %s",
+                                               sftp_request_names[i]);
+        for (const char *p = out; *p;) {
+                const char *eol = strchrnul(p, '\n');
+                char name[128];
+                snprintf(name, sizeof(name), "%.*s", (int)(eol - p), p);
+                if (*name && !sftp_request_known(name) && ns < sizeof(only_server))
+                        ns += (size_t)snprintf(only_server + ns, sizeof(only_server) - ns, " %s", name);
+                p = *eol ? eol + 1 : eol;
+        }
+        if (*only_built)
+                problem("sftp_server %s does not know the request name(s)%s that sftpjail was built with: "
+                        "it ignores them in -P/-p, so denying them does nothing; rebuild sftpjail against it",
+                        server, only_built);
+        if (*only_server)
+                problem("sftp_server %s has request name(s)%s that sftpjail was built without: "
+                        "deny_requests cannot name them; rebuild sftpjail against it",
+                        server, only_server);
+        if (!*only_built && !*only_server)
+                printf("ok: sftp_server %s knows the same %zu request names as sftpjail\n", server,
+                       sftp_request_names_n);
+}
+
 static const char doctor_usage[] =
         "Usage: sftpjailctl doctor [--fix] [--sshd-config FILE]...\n"
         "\n"
@@ -405,6 +461,7 @@ int cmd_doctor(int argc, char **argv)
         if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
                 problem("%s: every login is refused until this is fixed", err);
         } else {
+                check_sftp_requests(c.sftp_server);
                 /* Users: members of the jailed group and every [user]. */
                 const char *names[1024];
                 size_t n = 0;

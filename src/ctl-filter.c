@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "seccomp-build.h"
-#include "seccomp-policy.h"
+#include "seccomp/seccomp-build.h"
+#include "seccomp/seccomp-policy.h"
 #include "util.h"
 
 extern const char sftpjail_policy_text[];
@@ -19,7 +19,9 @@ static const char filter_usage[] =
         "\n"
         "Print the seccomp filter every login gets: the policy with its groups\n"
         "and reasons (--policy), libseccomp's pseudo-code of the compiled BPF\n"
-        "(--pfc), or both (default).  Anything not listed kills the process.\n";
+        "(--pfc), or both (default).  A syscall not listed never runs: the\n"
+        "session's supervisor is notified (SECCOMP_RET_USER_NOTIF), logs it by\n"
+        "name and kills the session; a foreign architecture is killed outright.\n";
 
 int cmd_print_filter(int argc, char **argv)
 {

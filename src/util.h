@@ -48,11 +48,6 @@ static inline bool streq(const char *a, const char *b)
         return strcmp(a, b) == 0;
 }
 
-static inline bool strempty(const char *s)
-{
-        return !s || !*s;
-}
-
 /* Write a one-line reason into err and return -1: the error style of the
  * parts that return errors instead of dying (pathrule.c, identity.c). */
 static inline int errorf(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "policy.h"
 #include "tap.h"
 
 static int parse(const char *text, char *err, size_t errlen)
@@ -24,6 +25,86 @@ static int fails_at(const char *text, int line, const char *want)
                 return 0;
         }
         return 1;
+}
+
+static bool request_list_ok(const char *key, const char *list)
+{
+        char text[4096], err[512];
+
+        snprintf(text, sizeof(text), "[user a]\n%s = %s\n", key, list);
+        if (parse(text, err, sizeof(err)) == 0)
+                return true;
+        printf("#   %s = %s: %s\n", key, list, err);
+        return false;
+}
+
+/* The table generated from `sftp-server -Q requests`: every name accepted
+ * alone and all together, in both keys, and no name twice. */
+static void check_request_table(void)
+{
+        char all[4096] = "";
+        size_t used = 0;
+        bool each = true, dup = false;
+
+        CHECK(sftp_request_names_n >= 20, "the generated table has the names (%zu)", sftp_request_names_n);
+        for (size_t i = 0; i < sftp_request_names_n; i++) {
+                const char *n = sftp_request_names[i];
+                each &= sftp_request_known(n) && request_list_ok("deny_requests", n) &&
+                        request_list_ok("allow_requests", n);
+                used += (size_t)snprintf(all + used, sizeof(all) - used, "%s%s", i ? "," : "", n);
+                for (size_t k = 0; k < i; k++)
+                        dup |= strcmp(n, sftp_request_names[k]) == 0;
+        }
+        CHECK(each, "every generated name is accepted alone in deny_requests and allow_requests");
+        CHECK(used < sizeof(all) && request_list_ok("deny_requests", all) && request_list_ok("allow_requests", all),
+              "all generated names together are accepted (%s)", all);
+        CHECK(!dup, "no name appears twice in the generated table");
+        /* OpenSSH 9.1 named the extension users-groups-by-id@openssh.com
+         * "users-groups-by-id" in -Q requests; the old hand list said
+         * "get-users-groups-by-id", which -P ignored. */
+        CHECK(request_list_ok("deny_requests", "users-groups-by-id"), "users-groups-by-id accepted");
+        CHECK(fails_at("[user a]\ndeny_requests = get-users-groups-by-id\n", 2, "get-users-groups-by-id"),
+              "get-users-groups-by-id rejected");
+        CHECK(fails_at("[user a]\nallow_requests = open,get-users-groups-by-id\n", 2, "get-users-groups-by-id"),
+              "get-users-groups-by-id rejected in allow_requests too");
+        CHECK(fails_at("[user a]\ndeny_requests = posix-rename@openssh.com\n", 2, "posix-rename@openssh.com"),
+              "an extension's wire name is not a request name");
+        CHECK(fails_at("[user a]\ndeny_requests = read,\n", 2, "empty request name"), "trailing comma");
+        CHECK(fails_at("[user a]\ndeny_requests = read,,write\n", 2, "empty request name"), "empty entry");
+        CHECK(fails_at("[user a]\ndeny_requests = ,read\n", 2, "empty request name"), "leading comma");
+        CHECK(fails_at("[user a]\ndeny_requests = READ\n", 2, "READ"), "names are case-sensitive, as in -P");
+        /* The dropbox's own deny list goes to -P too: it must use real names. */
+        const char *bad = NULL;
+        CHECK(sftp_request_list_valid(policy_implicit_deny(ACCESS_DROPBOX), &bad),
+              "the dropbox's implicit deny list names only known requests (bad: %s)", bad ? bad : "-");
+}
+
+/* A line inih cannot hold whole must be refused, not split in two. */
+static void check_long_lines(void)
+{
+        char text[2 * CONFIG_MAX_LINE], err[512];
+        const char *head = "[user a]\ndeny_requests = read";
+        int n;
+
+        /* Exactly CONFIG_MAX_LINE characters on line 2: accepted. */
+        n = snprintf(text, sizeof(text), "%s", head);
+        while (n < (int)strlen("[user a]\n") + CONFIG_MAX_LINE)
+                n += snprintf(text + n, sizeof(text) - (size_t)n, " ");
+        snprintf(text + n, sizeof(text) - (size_t)n, "\n");
+        CHECK(parse(text, err, sizeof(err)) == 0, "a line of %d characters is accepted (%s)", CONFIG_MAX_LINE, err);
+        /* One more character: refused, on that line, from a string and a file. */
+        snprintf(text + n, sizeof(text) - (size_t)n, " \n[user b]\n");
+        CHECK(fails_at(text, 2, "line longer than"), "a longer line is refused, not split");
+        FILE *f = fmemopen(text, strlen(text), "r");
+        struct config c;
+        CHECK(f && config_parse_file(f, "t.conf", &c, err, sizeof(err)) < 0 && strstr(err, "t.conf:2: line longer"),
+              "from a file too (%s)", err);
+        if (f)
+                fclose(f);
+        /* The same long line last in the file, without its newline: refused. */
+        text[n] = 'x';
+        text[n + 1] = '\0';
+        CHECK(fails_at(text, 2, "unknown sftp request"), "a long last line is read whole");
 }
 
 int main(void)
@@ -60,6 +141,13 @@ int main(void)
               "empty user rule");
         CHECK(c.rules[3].s.access == ACCESS_DROPBOX && strcmp(c.rules[3].s.uploads, "in/box") == 0,
               "bob's settings");
+        CHECK(c.rules[0].line == 6 && c.rules[1].line == 9 && c.rules[2].line == 11 && c.rules[3].line == 12,
+              "each rule has its section header's line (%d %d %d %d)", c.rules[0].line, c.rules[1].line,
+              c.rules[2].line, c.rules[3].line);
+        config_free(&c);
+        CHECK(config_parse_string("\n[user a]\r\n\n  [group g]  \n", "t.conf", &c, err, sizeof(err)) == 0 &&
+                      c.n_rules == 2 && c.rules[0].line == 2 && c.rules[1].line == 4,
+              "header lines counted with blank lines, CRLF and indentation");
         config_free(&c);
 
         CHECK(parse("", err, sizeof(err)) == 0, "empty config parses (and allows nobody)");
@@ -80,6 +168,8 @@ int main(void)
         CHECK(fails_at("[user ]\n", 1, "invalid name"), "empty user name");
         CHECK(fails_at("[user a:b]\n", 1, "invalid name"), "user name with colon");
         CHECK(fails_at("[user a]\n[user a]\n", 2, "appears twice"), "duplicate section");
+        CHECK(fails_at("[default]\n\n[user a]\n[user a]\n", 4, "(first at line 3)"),
+              "a duplicate section names the line of the first");
         CHECK(fails_at("[user a]\naccess = home\naccess = readonly\n", 3, "set twice"), "duplicate key");
         CHECK(fails_at("access = home\n", 1, "outside any section"), "key before any section");
         CHECK(fails_at("[user a]\n\n\nthis is not ini\n", 4, "syntax error"), "syntax error line");
@@ -87,5 +177,7 @@ int main(void)
                       c.rules[0].s.access == ACCESS_HOME && c.rules[0].s.umask == 077,
               "an indented line is its own key, not a silent continuation of the one before");
         config_free(&c);
+        check_long_lines();
+        check_request_table();
         return tap_done();
 }
