@@ -115,6 +115,60 @@ three_logins() { local i; for i in 1 2 3; do sftp_batch $U <<<"ls" >/dev/null 2>
 check "every slot is free once they end" three_logins
 check "the slot file is the user's own" [ "$(stat -c '%U %a' "$SLOTS/$(id -u $U)")" = "$U 600" ]
 
+# 50 parallel logins with max_sessions = 5, while random sessions are
+# killed (-9, the supervisor or sftp-server): never more than 5 live, and
+# every slot free afterwards.
+printf '[user %s]\nmax_sessions = 5\n' $U | write_config
+pids=() fds=()
+for i in $(seq 1 50); do
+        mkfifo "$W/p$i"
+        sftp_batch $U <"$W/p$i" >/dev/null 2>&1 &
+        pids+=($!)
+        exec {fd}>"$W/p$i"; fds+=("$fd")
+done
+# A live session: an sftp-server, not a zombie, whose parent is still its
+# supervisor.  (When a supervisor is killed, its slot is free at once and
+# its jail is being killed by PR_SET_PDEATHSIG: it serves nothing more.)
+live_sessions() {
+        local p n=0 pp
+        for p in $(pgrep -u $U -x sftp-server); do
+                [ "$(awk '/^State:/{print $2}' "/proc/$p/status" 2>/dev/null)" = Z ] && continue
+                pp=$(awk '/^PPid:/{print $2}' "/proc/$p/status" 2>/dev/null)
+                [ -n "$pp" ] && [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = sftpjail-superv ] && n=$((n + 1))
+        done
+        echo $n
+}
+max_seen=0 kills=0
+for round in $(seq 1 60); do
+        live=$(live_sessions)
+        [ "$live" -gt "$max_seen" ] && max_seen=$live
+        if [ $((round % 4)) -eq 0 ]; then
+                victim=$(pgrep -u $U -x sftp-server | shuf -n 1)
+                if [ -n "$victim" ]; then
+                        if [ $((RANDOM % 2)) -eq 0 ]; then kill -9 "$victim"
+                        else kill -9 "$(awk '/^PPid:/{print $2}' "/proc/$victim/status" 2>/dev/null)" 2>/dev/null; fi
+                        kills=$((kills + 1))
+                fi
+                # Refill: a few more logins arrive while the others hold.
+                for _ in 1 2; do sftp_batch $U <<<"ls" >/dev/null 2>&1 & pids+=($!); done
+        fi
+        sleep 0.05
+done
+diag "most live sessions seen: $max_seen, kills: $kills"
+check "50 racing logins with kills: never more than 5 live sessions ($max_seen)" [ "$max_seen" -le 5 ]
+check "the limit was reached, so the bound meant something" [ "$max_seen" -eq 5 ]
+check "sessions were killed during the race ($kills)" [ "$kills" -ge 5 ]
+for fd in "${fds[@]}"; do echo bye >&"$fd"; exec {fd}>&-; done
+wait "${pids[@]}" 2>/dev/null
+for _ in $(seq 1 100); do pgrep -u $U -x sftp-server >/dev/null || break; sleep 0.05; done
+check "no sftp-server is left" bash -c '! pgrep -u "$1" -x sftp-server' _ $U
+hold 11; hold 12; hold 13; hold 14; hold 15
+check "afterwards all 5 slots are free: 5 sessions at once" \
+        bash -c '[ "$(pgrep -u "$1" -x sftp-server | wc -l)" -eq 5 ]' _ $U
+check_not "and a 6th is refused" sftp_batch $U <<<"ls"
+for n in 11 12 13 14 15; do release $n; done
+for _ in $(seq 1 100); do pgrep -u $U -x sftp-server >/dev/null || break; sleep 0.05; done
+
 # A slot file planted by someone else refuses the login (it would count
 # someone else's locks).
 rm -f "$SLOTS/$(id -u $U)"
