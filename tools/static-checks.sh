@@ -8,7 +8,7 @@ rc=0
 srcs=(src/*.c seccomp/*.c)
 echo "--- cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
-        --suppress=missingIncludeSystem -I src -I "$build" -D_GNU_SOURCE -D__x86_64__ -DMULTIARCH_TRIPLET='"x86_64-linux-gnu"' \
+        --suppress=missingIncludeSystem -I . -I src -I "$build" -D_GNU_SOURCE -D__x86_64__ -DMULTIARCH_TRIPLET='"x86_64-linux-gnu"' \
         "${srcs[@]}" || rc=1
 echo "--- clang-tidy"
 # valist.Uninitialized: clang 14 reports every vsnprintf after va_start under
