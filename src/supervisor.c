@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "seccomp-filter.h"
+#include "session-abi.h"
 
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
@@ -46,22 +47,11 @@ int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
         return 1;
 }
 
-/* The listener the child sends right before exec. */
+/* The listener the child sends right before exec (send_fd).  Nothing
+ * arrives if the jail failed first, or loaded the kill-default filter. */
 static void receive_listener(struct session *s)
 {
-        char data;
-        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        ssize_t n = recvmsg(s->notify_fd, &msg, MSG_CMSG_CLOEXEC);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        if (n == 1 && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-                memcpy(&s->listener_fd, CMSG_DATA(c), sizeof(int));
+        s->listener_fd = recv_fd(s->notify_fd);
         close(s->notify_fd);
         s->notify_fd = -1;
 }
@@ -137,12 +127,7 @@ int supervise(struct session *s)
         int status = 0, sfd;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGPIPE);
+        session_signals(&mask);
         sfd = signalfd(-1, &mask, SFD_CLOEXEC);
         if (sfd < 0)
                 die_errno("signalfd");

@@ -12,7 +12,7 @@
 struct session {
         const char *user;
         const char *id;      /* random, 16 hex digits */
-        const char *client;  /* "addr port" from SSH_CONNECTION, or "local" */
+        const char *client;  /* "addr:port" from SSH_CONNECTION, or "local" */
         pid_t child;         /* pid 1 of the jail, as seen from here */
         int status_fd;       /* read end: error text from the child before exec */
         int log_fd;          /* read end: sftp-server's stderr */
