@@ -372,7 +372,12 @@ int main(int argc, char **argv)
                     SFTPJAIL_NETNS_PATH, err);
         unsigned long ns_flags = JAIL_NAMESPACES | (netns < 0 ? CLONE_NEWNET : 0);
 
-        if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
+        /* sftp-server's stderr is a SOCK_SEQPACKET socket, not a pipe: its
+         * log.c writes each message with one write(), so each message is
+         * one record and file names with CR/LF in them cannot split a
+         * message or forge another (supervisor.c, session-abi.h). */
+        if (pipe2(status_pipe, O_CLOEXEC) < 0 ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, log_pipe) < 0 ||
             pipe2(ready_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
 
