@@ -229,23 +229,34 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
                 s->files_unmeasured++;
 }
 
-/* One record per recv(): the socket keeps sftp-server's message
- * boundaries (SOCK_SEQPACKET).  Returns false at EOF. */
-static bool read_log(struct session *s, bool hup)
+/* One record per recvmsg(): the socket keeps sftp-server's message
+ * boundaries (SOCK_SEQPACKET).  Returns false at EOF.
+ *
+ * A read of 0 bytes is either EOF or an empty record (which only a
+ * subverted sftp-server sends, to make us stop reading).  With SO_PASSCRED
+ * set on our end, every record, empty or not, comes with SCM_CREDENTIALS
+ * and EOF with nothing: that tells them apart. */
+static bool read_log(struct session *s)
 {
         char rec[SESSION_LOG_RECORD_MAX];
-        ssize_t n = recv(s->log_fd, rec, sizeof(rec), MSG_TRUNC | MSG_DONTWAIT);
+        struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+        union {
+                char buf[CMSG_SPACE(sizeof(struct ucred))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        ssize_t n = recvmsg(s->log_fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR;
         if (n > 0) {
                 forward_record(s, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec), (size_t)n);
                 return true;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return true;
-        /* 0 is also an empty record: EOF only once the jail closed its
-         * end (POLLHUP).  Records after an empty one sent right before
-         * exit are lost; only a subverted sftp-server sends one. */
-        return n == 0 && !hup;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+                        return true; /* an empty record */
+        return false;
 }
 
 int supervise(struct session *s)
@@ -264,6 +275,11 @@ int supervise(struct session *s)
                 die_errno("signalfd");
 
         s->listener_fd = -1;
+        /* Tells an empty record from EOF (read_log); and the log fd must
+         * be the socket the launcher made (session-abi.h). */
+        int one = 1;
+        if (setsockopt(s->log_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+                die_errno("the log fd is not a socket");
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
                 struct pollfd p[5] = {
                         { .fd = sfd, .events = POLLIN },
@@ -313,8 +329,7 @@ int supervise(struct session *s)
                         close(s->listener_fd);
                         s->listener_fd = -1;
                 }
-                if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                    !read_log(s, p[2].revents & (POLLHUP | POLLERR))) {
+                if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !read_log(s)) {
                         close(s->log_fd);
                         s->log_fd = -1;
                 }

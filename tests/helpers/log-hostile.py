@@ -15,6 +15,11 @@ The escaping here is written from the documented rule, not from the C code,
 so that the two can disagree.  Paths are relative (sftp-server starts in the
 home directory, -d), so both runs log the same names.
 
+    log-hostile.py direct SUPERVISE SESSION
+        be the launcher: exec the supervisor with a stand-in for the jail
+        that sends DIRECT_RECORDS on the log socket (what log.c never
+        writes: records above 4 KiB, empty ones, ones without CR LF).
+
 Scenarios:
   names  names with LF, CR, quotes, '=', backslashes, ESC, bytes that are
          not UTF-8, a forged session line and a forged syslog priority;
@@ -142,7 +147,56 @@ def escape(b):
     return "".join(out)
 
 
+# Records straight onto the supervisor's log socket, in place of
+# sftp-server: what log.c never writes, but a subverted sftp-server could.
+DIRECT_RECORDS = [
+    b"hello\r\n",
+    b"A" * 5000 + b"\r\n",                      # longer than the 4 KiB buffer
+    b"",                                        # an empty record
+    b"no-newline",
+    b"close \"x\" bytes read 0 written 7\r\n",
+    # log.c's maximum (1021 + CR LF), ending in a forged tail
+    b"close \"" + b"y" * (1021 - 7 - 28) + b"\" bytes read 0 written 99999\r\n",
+    b"multi\nline\rrec\x00nul\r\n",
+]
+
+
+def direct(supervise, session):
+    """Be the launcher: fork a stand-in for the jail, exec the supervisor."""
+    import signal
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP,
+                                              signal.SIGINT, signal.SIGPIPE})
+    log_r, log_w = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    note_r, note_w = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    status_r, status_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        for f in (log_r, note_r):
+            f.close()
+        os.close(status_r)
+        os.close(ready_w)
+        assert os.read(ready_r, 1) == b"R"
+        note_w.close()      # no listener
+        os.close(status_w)  # "exec": EOF, sftp-server started
+        assert len(DIRECT_RECORDS[1]) > 4096 and len(DIRECT_RECORDS[5]) == LOG_MAX + 2
+        for r in DIRECT_RECORDS:
+            log_w.send(r)
+        os._exit(0)
+    log_w.close()
+    note_w.close()
+    os.close(status_w)
+    os.close(ready_r)
+    fds = [note_r.fileno(), status_r, log_r.fileno(), ready_w]
+    for f in fds:
+        os.set_inheritable(f, True)
+    os.execv(supervise, [supervise, session, os.environ.get("USER", "u"), "local", str(pid)] +
+             [str(f) for f in fds])
+
+
 def main():
+    if sys.argv[1] == "direct":
+        direct(sys.argv[2], sys.argv[3])
     scenario, mode = sys.argv[1], sys.argv[2]
     if mode == "client":
         argv = sys.argv[sys.argv.index("--") + 1:]

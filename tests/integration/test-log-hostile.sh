@@ -108,4 +108,27 @@ check "long: the 4 KiB path's open is logged (cut by sftp-server)" grep -qE '^op
 check "long: the forged tail of the cut message is logged as it is" grep -qF 'gggg\" bytes read 0 written 99999' "$W/long.got"
 check "long: session end: 3 files, only the 5 bytes of the complete message, 2 unmeasured (not 99999)" \
         grep -qE "^session=$SID user=$U session end exit=0 duration=[0-9.]+s files=3 bytes_read=0 bytes_written=5 unmeasured_files=2$" "$W/long.lines"
+# ---- direct ----
+# The supervisor itself, fed records log.c never writes (a subverted
+# sftp-server could): a stand-in for the jail sends them on the socket.
+sid=0123456789abcdef
+(cd "$W" && setpriv --reuid $U --regid $U --clear-groups env USER=$U \
+        "$PY" "$HELPER" direct "$TESTROOT/bin/sftpjail-supervise" $sid); rc=$?
+check "direct: the supervisor passes on the jail's exit status 0 (rc=$rc)" [ $rc -eq 0 ]
+check "direct: session end logged" wait_log "session=$sid user=$U session end"
+grep -a "session=$sid user=$U " "$SYSLOG" | sed -E "s/^.*\]: session=$sid user=$U //" >"$W/direct.lines"
+diag "$(cut -c1-200 "$W/direct.lines")"
+A4095=$(printf 'A%.0s' $(seq 4095))
+printf '%s\n' "session start client=local" "hello" "$A4095 [truncated: message of 5002 bytes]" "no-newline" \
+        'close \"x\" bytes read 0 written 7' \
+        "close \\\"$(printf 'y%.0s' $(seq 986))\\\" bytes read 0 written 99999" \
+        'multi\nline\rrec\x00nul' >"$W/direct.want"
+check "direct: a record above 4 KiB is one line, marked truncated; an empty record is no line" \
+        cmp <(head -n 4 "$W/direct.lines") <(head -n 4 "$W/direct.want")
+check "direct: one line per record, each escaped" cmp <(head -n 7 "$W/direct.lines") "$W/direct.want"
+diff "$W/direct.want" <(head -n 7 "$W/direct.lines") | cut -c1-200 | while IFS= read -r l; do diag "$l"; done
+check "direct: end counts 2 files, 7 bytes, the forged 99999 unmeasured" \
+        grep -qE "^session end exit=0 duration=[0-9.]+s files=2 bytes_read=0 bytes_written=7 unmeasured_files=1$" \
+        <(tail -n 1 "$W/direct.lines")
+check "direct: nothing else" [ "$(wc -l <"$W/direct.lines")" -eq 8 ]
 done_testing
