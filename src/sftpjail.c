@@ -216,7 +216,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 die_errno("sigprocmask");
-        if (dup2(a->log_w, STDERR_FILENO) < 0)
+        if (dup2(a->log_w, SESSION_LOG_FD) < 0)
                 die_errno("dup2");
         close(a->log_w);
 
