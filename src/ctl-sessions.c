@@ -26,6 +26,7 @@
 #include "build-config.h"
 #include "ctl.h"
 #include "json.h"
+#include "session-abi.h"
 #include "util.h"
 
 struct sess {
@@ -103,6 +104,23 @@ static time_t start_time(pid_t pid)
         return (time_t)(btime + ticks / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
+/* The client as the launcher validated it: the supervisor's argv
+ * (session-abi.h), parsed the way the supervisor itself parses it. */
+static void supervisor_client(pid_t supervisor, char *out, size_t len)
+{
+        char p[64], buf[4096], *argv[SUPERVISE_ARGC + 1];
+        struct supervise_args a;
+        char err[128];
+        int n, argc = 0;
+
+        snprintf(p, sizeof(p), "/proc/%d/cmdline", supervisor);
+        n = read_small(p, buf, sizeof(buf));
+        for (int i = 0; i < n && argc <= SUPERVISE_ARGC; i += (int)strlen(buf + i) + 1)
+                argv[argc++] = buf + i;
+        if (argc == SUPERVISE_ARGC && supervise_argv_parse(argc, argv, &a, err, sizeof(err)) == 0)
+                snprintf(out, len, "%s", a.client);
+}
+
 static size_t find_sessions(struct sess *out, size_t max)
 {
         DIR *d = opendir("/proc");
@@ -132,13 +150,7 @@ static size_t find_sessions(struct sess *out, size_t max)
                 session_id(pid, s->id, sizeof(s->id));
                 s->started = start_time(s->supervisor);
                 snprintf(s->client, sizeof(s->client), "local");
-                /* sftpjail-supervise SESSION USER CLIENT ...: the client as
-                 * the launcher validated it. */
-                snprintf(p, sizeof(p), "/proc/%d/cmdline", s->supervisor);
-                int len = read_small(p, buf, sizeof(buf)), arg = 0;
-                for (int i = 0; i < len; i += (int)strlen(buf + i) + 1)
-                        if (arg++ == 3)
-                                snprintf(s->client, sizeof(s->client), "%s", buf + i);
+                supervisor_client(s->supervisor, s->client, sizeof(s->client));
                 snprintf(p, sizeof(p), "/proc/%d/io", pid);
                 if (read_small(p, buf, sizeof(buf)) > 0) {
                         char *r = strstr(buf, "rchar:"), *w = strstr(buf, "wchar:");

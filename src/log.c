@@ -29,7 +29,9 @@ void log_set_die_fd(int fd)
 
 void log_msg(int prio, const char *fmt, ...)
 {
-        char buf[2048];
+        /* Room for a forwarded sftp-server message, escaped (supervisor.c
+         * LOG_ESCAPED_MAX), and its truncation note. */
+        char buf[8192];
         va_list ap;
 
         va_start(ap, fmt);

@@ -11,50 +11,38 @@
  *
  *   sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD READY-FD
  *
- * The fds are the launcher's (supervisor.h); on READY-FD we write one byte
+ * The argv and the fds are the session ABI (session-abi.h); on READY-FD we write one byte
  * once we run, which the jail waits for before it starts sftp-server.
  * Nothing but the launcher runs this usefully: it must be the jail's
  * parent to wait for it. */
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 
 #include "build-config.h"
 #include "log.h"
+#include "session-abi.h"
 #include "supervisor.h"
 
-#define SUPERVISE_ARGS 9
-
-static int number(const char *s, long min, long max)
+/* The launcher opened it for us: it must be open, and is ours alone. */
+static int inherited_fd(int fd)
 {
-        char *end;
-        long v;
-
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < min || v > max)
-                die("invalid argument '%s'", s);
-        return (int)v;
-}
-
-static int inherited_fd(const char *s)
-{
-        int fd = number(s, STDERR_FILENO + 1, INT_MAX);
-
         if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-                die("fd %s was not handed over", s);
+                die("fd %d was not handed over", fd);
         return fd;
 }
 
 int main(int argc, char **argv)
 {
         struct session sess = { 0 };
+        struct supervise_args a;
+        char err[256];
+        int ok = supervise_argv_parse(argc, argv, &a, err, sizeof(err));
 
         log_open();
-        if (argc == SUPERVISE_ARGS)
-                log_set_context(argv[2], argv[1]);
+        if (ok == 0)
+                log_set_context(a.user, a.session);
         /* The user must not ptrace us (and forge or drop the session's log
          * lines): exec of a binary the user cannot read leaves the process
          * non-dumpable from its first instruction, with no window. */
@@ -62,19 +50,20 @@ int main(int argc, char **argv)
                 die("%s can be read by the user; it must be mode 0711, so that the user cannot ptrace "
                     "the supervisor",
                     SFTPJAIL_SUPERVISE_PATH);
-        if (argc != SUPERVISE_ARGS)
-                die("usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD READY-FD "
-                    "(run by the launcher only)");
-        sess.id = argv[1];
-        sess.user = argv[2];
-        sess.client = argv[3];
-        sess.child = number(argv[4], 1, INT_MAX);
-        sess.notify_fd = inherited_fd(argv[5]);
-        sess.status_fd = inherited_fd(argv[6]);
-        sess.log_fd = inherited_fd(argv[7]);
+        if (ok < 0)
+                die("%s; usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD "
+                    "READY-FD (run by the launcher only)",
+                    err);
+        sess.id = a.session;
+        sess.user = a.user;
+        sess.client = a.client;
+        sess.child = a.child;
+        sess.notify_fd = inherited_fd(a.notify_fd);
+        sess.status_fd = inherited_fd(a.status_fd);
+        sess.log_fd = inherited_fd(a.log_fd);
         /* Ready: the jail waits for this byte before it starts
          * sftp-server (and dies with us from then on: PDEATHSIG). */
-        int ready_fd = inherited_fd(argv[8]);
+        int ready_fd = inherited_fd(a.ready_fd);
         /* EPIPE: the jail already ended (refused before it waited for
          * us); supervise() reports its message. */
         if (write(ready_fd, "R", 1) != 1 && errno != EPIPE)

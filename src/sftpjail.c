@@ -46,6 +46,7 @@
 #include "policy.h"
 #include "request.h"
 #include "seccomp-filter.h"
+#include "session-abi.h"
 #include "slots.h"
 #include "timing.h"
 
@@ -168,21 +169,7 @@ static void set_file_size_limit(int64_t max)
  * reserved socket), so that it can name and stop refused syscalls. */
 static void send_listener(int listener)
 {
-        char data = 'L';
-        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        memset(&u, 0, sizeof(u));
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &listener, sizeof(int));
-        if (sendmsg(SECCOMP_NOTIFY_FD, &msg, MSG_NOSIGNAL) != 1)
+        if (send_fd(SESSION_NOTIFY_FD, listener) < 0)
                 die_errno("handing the seccomp listener to the supervisor");
 }
 
@@ -201,7 +188,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 die_errno("sigprocmask");
-        if (dup2(a->log_w, STDERR_FILENO) < 0)
+        if (dup2(a->log_w, SESSION_LOG_FD) < 0)
                 die_errno("dup2");
         close(a->log_w);
 
@@ -279,23 +266,20 @@ static _noreturn_ void jail_child(struct child_args *a)
 /* The rest of the session belongs to sftpjail-supervise (why a program of
  * its own: see there).  Called with no capability and no_new_privs set;
  * the fds it needs are the only ones that survive the exec. */
-static _noreturn_ void exec_supervisor(const char *session_id, const char *user, const char *client, pid_t child,
-                                       int notify_fd, int status_fd, int log_fd, int ready_fd, char *env_tz)
+static _noreturn_ void exec_supervisor(const struct supervise_args *sa, char *env_tz)
 {
-        char pid_s[16], fds[4][16];
-        const int keep[4] = { notify_fd, status_fd, log_fd, ready_fd };
+        const int keep[] = { sa->notify_fd, sa->status_fd, sa->log_fd, sa->ready_fd };
+        const char *argv[SUPERVISE_ARGC + 1];
+        char buf[SUPERVISE_ARGV_BUF];
         /* TZ as a rule string: syslog's time stamps without reading (and
          * keeping buffers of) a zone file. */
         char *const envp[] = { env_tz, NULL };
 
-        snprintf(pid_s, sizeof(pid_s), "%d", (int)child);
-        for (int i = 0; i < 4; i++) {
-                snprintf(fds[i], sizeof(fds[i]), "%d", keep[i]);
+        if (supervise_argv_build(sa, SFTPJAIL_SUPERVISE_PATH, buf, argv) < 0)
+                die("invalid supervisor arguments");
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++)
                 if (fcntl(keep[i], F_SETFD, 0) < 0)
                         die_errno("handing fd %d to the supervisor", keep[i]);
-        }
-        const char *argv[] = { SFTPJAIL_SUPERVISE_PATH, session_id, user, client, pid_s,
-                               fds[0], fds[1], fds[2], fds[3], NULL };
         execve(argv[0], (char *const *)argv, envp);
         /* The jail notices: it dies with us (PR_SET_PDEATHSIG). */
         die_errno("exec %s", argv[0]);
@@ -325,7 +309,7 @@ int main(int argc, char **argv)
         /* First of our fds, so that it gets fds 3 and 4: the child's end must be the
          * fd number the seccomp policy allows sendmsg() on. */
         int notify[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 || notify[0] != SECCOMP_NOTIFY_FD)
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) < 0 || notify[0] != SESSION_NOTIFY_FD)
                 die("cannot reserve the seccomp notification socket");
         STAGE_INIT();
         take_environment(&inv);
@@ -383,18 +367,18 @@ int main(int argc, char **argv)
                     SFTPJAIL_NETNS_PATH, err);
         unsigned long ns_flags = JAIL_NAMESPACES | (netns < 0 ? CLONE_NEWNET : 0);
 
-        if (pipe2(status_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0 ||
+        /* sftp-server's stderr is a SOCK_SEQPACKET socket, not a pipe: its
+         * log.c writes each message with one write(), so each message is
+         * one record and file names with CR/LF in them cannot split a
+         * message or forge another (supervisor.c, session-abi.h). */
+        if (pipe2(status_pipe, O_CLOEXEC) < 0 ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, log_pipe) < 0 ||
             pipe2(ready_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
 
         /* Block the signals the supervisor takes through a signalfd before
          * the child exists, so none is lost; the child unblocks them. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGPIPE);
+        session_signals(&mask);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 die_errno("sigprocmask");
 
@@ -449,6 +433,9 @@ int main(int argc, char **argv)
          * however it ends). */
         if (slot_fd >= 0 && fcntl(slot_fd, F_SETFD, 0) < 0)
                 die_errno("handing the session slot to the supervisor");
-        exec_supervisor(session_id, id.name, inv.client, pid, notify[1], status_pipe[0], log_pipe[0], ready_pipe[1],
-                        env_tz);
+        struct supervise_args sa = {
+                .session = session_id, .user = id.name, .client = inv.client, .child = pid,
+                .notify_fd = notify[1], .status_fd = status_pipe[0], .log_fd = log_pipe[0], .ready_fd = ready_pipe[1],
+        };
+        exec_supervisor(&sa, env_tz);
 }

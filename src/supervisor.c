@@ -12,56 +12,144 @@
 
 #include "log.h"
 #include "seccomp-filter.h"
+#include "session-abi.h"
 
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-int supervisor_parse_close(const char *line, uint64_t *rd, uint64_t *wr)
+/* Parse the decimal number that ends at end (exclusive), backwards;
+ * returns where it starts, or NULL.  Digits only, no overflow. */
+static const char *number_before(const char *start, const char *end, uint64_t *out)
 {
-        /* sftp-server (INFO): close "PATH" bytes read R written W.
-         * PATH may itself contain that text, so parse from the end. */
-        static const char rd_tag[] = "\" bytes read ", wr_tag[] = " written ";
-        const char *p = strstr(line, "close \"");
-        const char *tail;
-        char *end;
-        unsigned long long r, w;
+        const char *p = end;
+        uint64_t v = 0;
 
-        if (!p)
+        while (p > start && p[-1] >= '0' && p[-1] <= '9')
+                p--;
+        if (p == end)
+                return NULL;
+        for (const char *q = p; q < end; q++) {
+                unsigned d = (unsigned)(*q - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return NULL;
+                v = v * 10 + d;
+        }
+        *out = v;
+        return p;
+}
+
+/* "TAG" right before end: where it starts, or NULL. */
+static const char *tag_before(const char *start, const char *end, const char *tag)
+{
+        size_t n = strlen(tag);
+
+        return (size_t)(end - start) >= n && memcmp(end - n, tag, n) == 0 ? end - n : NULL;
+}
+
+int supervisor_parse_close(const char *msg, size_t len, uint64_t *rd, uint64_t *wr)
+{
+        /* sftp-server (INFO): close "PATH" bytes read R written W, the
+         * whole message.  The message's boundaries are known (one record),
+         * so its start is sftp-server's own text and so is its end: the
+         * path lies between, whatever it contains, and the counts are
+         * taken from the end. */
+        static const char head[] = "close \"";
+        const char *p = msg + len;
+        uint64_t r, w;
+
+        if (len < sizeof(head) - 1 || memcmp(msg, head, sizeof(head) - 1) != 0)
                 return 0;
-        tail = strrchr(p, '"');
-        if (!tail || tail == p + 6 || strncmp(tail, rd_tag, sizeof(rd_tag) - 1) != 0)
+        if (!(p = number_before(msg, p, &w)) || !(p = tag_before(msg, p, " written ")) ||
+            !(p = number_before(msg, p, &r)) || !(p = tag_before(msg, p, "\" bytes read ")))
                 return 0;
-        tail += sizeof(rd_tag) - 1;
-        errno = 0;
-        r = strtoull(tail, &end, 10);
-        if (errno || end == tail || strncmp(end, wr_tag, sizeof(wr_tag) - 1) != 0)
-                return 0;
-        tail = end + sizeof(wr_tag) - 1;
-        w = strtoull(tail, &end, 10);
-        if (errno || end == tail || *end)
+        if (p < msg + sizeof(head) - 1) /* the opening quote is not also the closing one */
                 return 0;
         *rd = r;
         *wr = w;
         return 1;
 }
 
-/* The listener the child sends right before exec. */
+/* Bytes that some terminal or log viewer renders as something else than
+ * one visible character: C1 controls, line and paragraph separators,
+ * bidirectional overrides (U+0080-009F, U+2028-202E, U+2066-2069). */
+static bool invisible(uint32_t cp)
+{
+        return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The length of the valid, shortest-form UTF-8 sequence at s (not a
+ * surrogate, at most U+10FFFF, not invisible()), or 0. */
+static size_t utf8_char(const unsigned char *s, size_t len)
+{
+        uint32_t cp, min;
+        size_t n;
+
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, cp = s[0] & 0x1fu, min = 0x80;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, cp = s[0] & 0x0fu, min = 0x800;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, cp = s[0] & 0x07u, min = 0x10000;
+        else
+                return 0;
+        if (len < n)
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || invisible(cp))
+                return 0;
+        return n;
+}
+
+size_t log_escape(const char *in, size_t len, char *out, size_t outlen)
+{
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *s = (const unsigned char *)in;
+        size_t i = 0, o = 0;
+
+        if (!outlen)
+                return 0;
+        while (i < len) {
+                char e[4];
+                size_t elen = 0, ulen = 0;
+                unsigned char c = s[i];
+
+                if (c == '\\' || c == '"')
+                        e[0] = '\\', e[1] = (char)c, elen = 2;
+                else if (c == '\n')
+                        e[0] = '\\', e[1] = 'n', elen = 2;
+                else if (c == '\r')
+                        e[0] = '\\', e[1] = 'r', elen = 2;
+                else if (c == '\t')
+                        e[0] = '\\', e[1] = 't', elen = 2;
+                else if (c >= 0x20 && c < 0x7f)
+                        e[0] = (char)c, elen = 1;
+                else if (c >= 0x80 && (ulen = utf8_char(s + i, len - i)) > 0)
+                        elen = 0; /* copied whole below */
+                else
+                        e[0] = '\\', e[1] = 'x', e[2] = hex[c >> 4], e[3] = hex[c & 15], elen = 4;
+                size_t need = ulen ? ulen : elen;
+                /* Stop before an escape that does not fit: never half of
+                 * one, so that a cut line cannot end in a forged one. */
+                if (o + need >= outlen)
+                        break;
+                memcpy(out + o, ulen ? in + i : e, need);
+                o += need;
+                i += ulen ? ulen : 1;
+        }
+        out[o] = '\0';
+        return i;
+}
+
+/* The listener the child sends right before exec (send_fd).  Nothing
+ * arrives if the jail failed first, or loaded the kill-default filter. */
 static void receive_listener(struct session *s)
 {
-        char data;
-        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        ssize_t n = recvmsg(s->notify_fd, &msg, MSG_CMSG_CLOEXEC);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        if (n == 1 && c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-                memcpy(&s->listener_fd, CMSG_DATA(c), sizeof(int));
+        s->listener_fd = recv_fd(s->notify_fd);
         close(s->notify_fd);
         s->notify_fd = -1;
 }
@@ -94,60 +182,104 @@ static double elapsed(const struct timespec *since)
         return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Forward complete lines from buf; keep a partial line for next time. */
-static void forward_lines(struct session *s, char *buf, size_t *len, bool flush)
+/* The most an escaped message takes in syslog: a message of sftp-server
+ * (at most SESSION_SFTP_SERVER_MSG_MAX bytes, each at most two once
+ * escaped, since sftp-server's log.c has already octal-escaped all but
+ * tab, CR and LF) always fits whole. */
+#define LOG_ESCAPED_MAX 4096
+
+/* One record from sftp-server's stderr: one message of its log.c (one
+ * write()), whatever bytes it contains, is one syslog line.  full is its
+ * length as sent (MSG_TRUNC), len what we got of it. */
+static void forward_record(struct session *s, const char *rec, size_t len, size_t full)
 {
-        char *start = buf, *nl;
+        static const char close_head[] = "close \"";
+        char out[LOG_ESCAPED_MAX];
+        uint64_t r, w;
+        bool cut = len < full; /* by us: longer than any message of log.c */
+        size_t used;
 
-        while ((nl = memchr(start, '\n', *len - (size_t)(start - buf))) || (flush && start < buf + *len)) {
-                size_t l = nl ? (size_t)(nl - start) : *len - (size_t)(start - buf);
-                char line[4096];
-                uint64_t r, w;
-
-                if (l >= sizeof(line))
-                        l = sizeof(line) - 1;
-                memcpy(line, start, l);
-                line[l] = '\0';
-                if (l && line[l - 1] == '\r')
-                        line[--l] = '\0';
-                if (l) {
-                        log_msg(LOG_INFO, "%s", line);
-                        if (supervisor_parse_close(line, &r, &w)) {
-                                s->bytes_read += r;
-                                s->bytes_written += w;
-                                s->files_opened++;
-                        }
-                }
-                start = nl ? nl + 1 : buf + *len;
+        /* log.c ends each message with "\r\n" (and our own notes before
+         * exec with "\n"): the line ends there.  Only that one; a CR or LF
+         * inside is part of the message (a file name) and is escaped. */
+        if (!cut) {
+                if (len >= 2 && rec[len - 2] == '\r' && rec[len - 1] == '\n')
+                        len -= 2;
+                else if (len >= 1 && rec[len - 1] == '\n')
+                        len--;
         }
-        *len -= (size_t)(start - buf);
-        memmove(buf, start, *len);
-        /* A line longer than the buffer is forwarded in pieces. */
-        if (*len == 4096)
-                forward_lines(s, buf, len, true);
+        if (!len)
+                return;
+        used = log_escape(rec, len, out, sizeof(out));
+        if (cut || used < len)
+                log_msg(LOG_INFO, "%s [truncated: message of %zu bytes]", out, full);
+        else
+                log_msg(LOG_INFO, "%s", out);
+
+        if (len < sizeof(close_head) - 1 || memcmp(rec, close_head, sizeof(close_head) - 1) != 0)
+                return;
+        s->files_opened++;
+        /* A message of log.c's maximum length may be one it cut short
+         * (a long path): its end is then part of the path, which the
+         * client chose, and its counts are not trusted. */
+        if (full < SESSION_SFTP_SERVER_MSG_MAX && supervisor_parse_close(rec, len, &r, &w)) {
+                s->bytes_read += r;
+                s->bytes_written += w;
+        } else
+                s->files_unmeasured++;
+}
+
+/* One record per recvmsg(): the socket keeps sftp-server's message
+ * boundaries (SOCK_SEQPACKET).  Returns false at EOF.
+ *
+ * A read of 0 bytes is either EOF or an empty record (which only a
+ * subverted sftp-server sends, to make us stop reading).  With SO_PASSCRED
+ * set on our end, every record, empty or not, comes with SCM_CREDENTIALS
+ * and EOF with nothing: that tells them apart. */
+static bool read_log(struct session *s)
+{
+        char rec[SESSION_LOG_RECORD_MAX];
+        struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+        union {
+                char buf[CMSG_SPACE(sizeof(struct ucred))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        ssize_t n = recvmsg(s->log_fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR;
+        if (n > 0) {
+                forward_record(s, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec), (size_t)n);
+                return true;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+                        return true; /* an empty record */
+        return false;
 }
 
 int supervise(struct session *s)
 {
         sigset_t mask;
         struct timespec start;
-        char errmsg[1024] = "", logbuf[4096];
-        size_t errlen = 0, loglen = 0;
+        char errmsg[1024] = "";
+        size_t errlen = 0;
         bool started = false, child_done = false, killed = false;
         int status = 0, sfd;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGPIPE);
+        session_signals(&mask);
         sfd = signalfd(-1, &mask, SFD_CLOEXEC);
         if (sfd < 0)
                 die_errno("signalfd");
 
         s->listener_fd = -1;
+        /* Tells an empty record from EOF (read_log); and the log fd must
+         * be the socket the launcher made (session-abi.h). */
+        int one = 1;
+        if (setsockopt(s->log_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+                die_errno("the log fd is not a socket");
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
                 struct pollfd p[5] = {
                         { .fd = sfd, .events = POLLIN },
@@ -197,16 +329,9 @@ int supervise(struct session *s)
                         close(s->listener_fd);
                         s->listener_fd = -1;
                 }
-                if (p[2].revents & (POLLIN | POLLHUP)) {
-                        ssize_t n = read(s->log_fd, logbuf + loglen, sizeof(logbuf) - loglen);
-                        if (n > 0) {
-                                loglen += (size_t)n;
-                                forward_lines(s, logbuf, &loglen, false);
-                        } else {
-                                forward_lines(s, logbuf, &loglen, true);
-                                close(s->log_fd);
-                                s->log_fd = -1;
-                        }
+                if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !read_log(s)) {
+                        close(s->log_fd);
+                        s->log_fd = -1;
                 }
         }
 
@@ -241,8 +366,11 @@ int supervise(struct session *s)
                 dprintf(STDERR_FILENO, "sftpjail: login refused: the jail could not be started\n");
                 return SFTPJAIL_EXIT_REFUSED;
         }
+        char unmeasured[64] = "";
+        if (s->files_unmeasured)
+                snprintf(unmeasured, sizeof(unmeasured), " unmeasured_files=%" PRIu64, s->files_unmeasured);
         log_msg(LOG_INFO,
-                "session end %s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64,
-                how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written);
+                "session end %s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64 "%s",
+                how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written, unmeasured);
         return code;
 }

@@ -6,26 +6,44 @@
  * kills the jail on SIGTERM/SIGHUP, and returns the jail's exit status. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct session {
         const char *user;
         const char *id;      /* random, 16 hex digits */
-        const char *client;  /* "addr port" from SSH_CONNECTION, or "local" */
+        const char *client;  /* "addr:port" from SSH_CONNECTION, or "local" */
         pid_t child;         /* pid 1 of the jail, as seen from here */
         int status_fd;       /* read end: error text from the child before exec */
-        int log_fd;          /* read end: sftp-server's stderr */
+        int log_fd;          /* sftp-server's stderr: SOCK_SEQPACKET, one message per record */
         int notify_fd;       /* socket: the child sends the seccomp listener */
         int listener_fd;     /* seccomp user-notification fd, once received */
         char refused[64];    /* name of the syscall that ended the session */
         uint64_t bytes_read, bytes_written, files_opened;
+        uint64_t files_unmeasured; /* closes whose message sftp-server cut short */
 };
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */
 int supervise(struct session *s);
 
-/* Parse one sftp-server log line for transfer totals; pure, unit-tested.
- * Returns 1 for a "close ... bytes read R written W" line. */
-int supervisor_parse_close(const char *line, uint64_t *read, uint64_t *written);
+/* Parse one sftp-server log message (without its final "\r\n") for
+ * transfer totals; pure, unit-tested.  Returns 1 when the whole message is
+ * "close \"PATH\" bytes read R written W", parsed from the end: PATH may
+ * contain anything, that text included. */
+int supervisor_parse_close(const char *msg, size_t len, uint64_t *read, uint64_t *written);
+
+/* The escaping of a log message for syslog: one message is one line, and
+ * nothing in it can pass for another line or for our own fields.
+ *
+ *   \ -> \\   " -> \"   LF -> \n   CR -> \r   TAB -> \t
+ *   every other byte below 0x20, DEL, and every byte that is not part of
+ *   valid, shortest-form UTF-8 -> \xNN (two lower-case hex digits)
+ *   UTF-8 for C1 controls, U+2028-U+202E and U+2066-U+2069 (line
+ *   separators, bidirectional overrides) -> \xNN per byte
+ *   anything else (printable ASCII, other UTF-8) as it is.
+ *
+ * Writes at most outlen - 1 bytes and a NUL; never half an escape.
+ * Returns how many input bytes it consumed (len unless out was full). */
+size_t log_escape(const char *in, size_t len, char *out, size_t outlen);

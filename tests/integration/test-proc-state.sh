@@ -113,8 +113,12 @@ sleep 0.2
 fds=$(for f in /proc/$SPID/fd/*; do n=${f##*/}; [ "$n" -le 2 ] && continue; readlink "$f"; done)
 check "after requests: no fd but 0-2 outside the home (${fds:-none})" \
         bash -c 'for l in $1; do case "$l" in "$2"/*) ;; *) exit 1 ;; esac; done' _ "$fds" "$TESTROOT/home/$U"
-check "fd 0 and 1 are sshd's pipes or sockets, fd 2 the supervisor's log pipe" \
-        bash -c '[[ $(readlink /proc/$1/fd/0) == socket:* || $(readlink /proc/$1/fd/0) == pipe:* ]] && [[ $(readlink /proc/$1/fd/2) == pipe:* ]]' _ $SPID
+check "fd 0 and 1 are sshd's pipes or sockets" \
+        bash -c '[[ $(readlink /proc/$1/fd/0) == socket:* || $(readlink /proc/$1/fd/0) == pipe:* ]]' _ $SPID
+# /proc/net/unix: Num RefCount Protocol Flags Type St Inode; 0005 = SOCK_SEQPACKET.
+check "fd 2 is the supervisor's log socket, SOCK_SEQPACKET (one message per record)" \
+        bash -c 'i=$(readlink /proc/$1/fd/2 | sed -nE "s/^socket:\[([0-9]+)\]$/\1/p");
+                 [ -n "$i" ] && awk -v i="$i" "\$7 == i && \$5 == \"0005\" { f = 1 } END { exit !f }" /proc/net/unix' _ $SPID
 
 # The supervisor: no capabilities, no_new_privs, in the host's namespaces.
 for c in CapInh CapPrm CapEff CapBnd CapAmb; do

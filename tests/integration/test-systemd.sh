@@ -248,7 +248,7 @@ check "upload landed in uploads, intact" cmp -s "$W/payload" "$MERGED$HOME1/uplo
 check "read the admin's file" cmp -s "$W/readme.got" "$MERGED$HOME1/readme.txt"
 check_not "writes outside uploads still refused" sftp_batch "$USER1" <<<"put $W/payload stolen"
 check "the session's file operations are in the units' journal (open/close, session=)" wait_for 10 eval \
-        "journal -u 'sftpjail-sshd@*' | grep -E 'session=[^ ]+ user=$USER1 .*close \"[^\"]*payload\" bytes read 0 written 3145728'"
+        "journal -u 'sftpjail-sshd@*' | grep -E 'session=[^ ]+ user=$USER1 .*close \\\\\"[^\"]*payload\\\\\" bytes read 0 written 3145728'"
 journal -u 'sftpjail-sshd@*' | grep -E "session=|Accepted" | tail -n 8 >"$W/j.txt"; diag "$(cat "$W/j.txt")"
 check "session start and end logged" eval "journal -u 'sftpjail-sshd@*' | grep -q 'user=$USER1 session start' && journal -u 'sftpjail-sshd@*' | grep -q 'user=$USER1 session end'"
 check "sshd's own lines carry the identity sftpjail-sshd" eval "journal -t sftpjail-sshd | grep -q 'Accepted publickey for $USER1'"
