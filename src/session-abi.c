@@ -28,7 +28,9 @@ void session_signals(sigset_t *set)
 int supervise_argv_build(const struct supervise_args *a, const char *program, char buf[SUPERVISE_ARGV_BUF],
                          const char *argv[SUPERVISE_ARGC + 1])
 {
-        const int nums[] = { (int)a->child, a->notify_fd, a->status_fd, a->log_fd, a->ready_fd };
+        const long nums[] = { (long)a->child, a->notify_fd,  a->status_fd,    a->log_fd,
+                              a->ready_fd,    a->slot_fd,    a->channel_fd,   a->idle_timeout,
+                              a->max_session_time };
         size_t used = 0;
         struct supervise_args check;
         char err[128];
@@ -38,7 +40,7 @@ int supervise_argv_build(const struct supervise_args *a, const char *program, ch
         argv[SUPERVISE_ARG_USER] = a->user;
         argv[SUPERVISE_ARG_CLIENT] = a->client;
         for (size_t i = 0; i < ELEMENTSOF(nums); i++) {
-                int n = snprintf(buf + used, SUPERVISE_ARGV_BUF - used, "%d", nums[i]);
+                int n = snprintf(buf + used, SUPERVISE_ARGV_BUF - used, "%ld", nums[i]);
                 if (n < 0 || (size_t)n >= SUPERVISE_ARGV_BUF - used) {
                         errno = EINVAL;
                         return -1;
@@ -122,6 +124,24 @@ int supervise_argv_parse(int argc, char *const *argv, struct supervise_args *a, 
                         return fail(err, errlen, "invalid %s '%s'", fd_names[i], s);
                 *fds[i] = (int)v;
         }
+        /* Optional fds: -1 or a number above the standard ones. */
+        const char *opt[] = { argv[SUPERVISE_ARG_SLOT_FD], argv[SUPERVISE_ARG_CHANNEL_FD] };
+        int *ofds[] = { &a->slot_fd, &a->channel_fd };
+        for (size_t i = 0; i < ELEMENTSOF(opt); i++) {
+                if (streq(opt[i], "-1"))
+                        v = -1;
+                else if (number(opt[i], STDERR_FILENO + 1, INT_MAX, &v) < 0)
+                        return fail(err, errlen, "invalid %s '%s'", i ? "CHANNEL-FD" : "SLOT-FD", opt[i]);
+                *ofds[i] = (int)v;
+        }
+        if (number(argv[SUPERVISE_ARG_IDLE], 0, INT_MAX, &v) < 0)
+                return fail(err, errlen, "invalid IDLE '%s'", argv[SUPERVISE_ARG_IDLE]);
+        a->idle_timeout = v;
+        if (number(argv[SUPERVISE_ARG_MAX_TIME], 0, INT_MAX, &v) < 0)
+                return fail(err, errlen, "invalid MAX-TIME '%s'", argv[SUPERVISE_ARG_MAX_TIME]);
+        a->max_session_time = v;
+        if (a->idle_timeout && a->channel_fd < 0)
+                return fail(err, errlen, "an idle timeout needs the channel relay (CHANNEL-FD)");
         return 0;
 }
 

@@ -15,6 +15,10 @@
  *   log socket, its end    <------   fd SESSION_LOG_FD (stderr): one
  *                                    sftp-server log message per record
  *   ready pipe, write end  ------>   one byte once the supervisor runs
+ *   channel pipe, write end ----->   stdin, when the session has an
+ *   (the client's channel stays      idle_timeout: the supervisor relays
+ *   the supervisor's stdin)          what the client sends (channel.h)
+ *   session slot fd (max_sessions): held by the supervisor, closed in the jail
  *
  * The launcher then execs the supervisor with the argv built by
  * supervise_argv_build(), the read/write ends above as its fds, and the
@@ -55,6 +59,12 @@ enum supervise_arg {
         SUPERVISE_ARG_STATUS_FD, /* pipe: the jail's error text before exec */
         SUPERVISE_ARG_LOG_FD,    /* SOCK_SEQPACKET: sftp-server's stderr */
         SUPERVISE_ARG_READY_FD,  /* pipe: we write one byte once running */
+        SUPERVISE_ARG_SLOT_FD,   /* the session slot (max_sessions, slots.h), held for the
+                                  * session's life, or -1 */
+        SUPERVISE_ARG_CHANNEL_FD, /* pipe to sftp-server's stdin when the supervisor relays the
+                                   * client's half of the channel (its own stdin: channel.h), or -1 */
+        SUPERVISE_ARG_IDLE,      /* idle_timeout in seconds, 0 = none (needs CHANNEL-FD) */
+        SUPERVISE_ARG_MAX_TIME,  /* max_session_time in seconds, 0 = none */
         SUPERVISE_ARGC
 };
 
@@ -62,10 +72,12 @@ struct supervise_args {
         const char *session, *user, *client;
         pid_t child;
         int notify_fd, status_fd, log_fd, ready_fd;
+        int slot_fd, channel_fd; /* -1 when not used */
+        long idle_timeout, max_session_time; /* seconds, 0 = none */
 };
 
 /* Room for the numbers supervise_argv_build() formats. */
-#define SUPERVISE_ARGV_BUF 80
+#define SUPERVISE_ARGV_BUF 160
 
 /* Fill argv[0..SUPERVISE_ARGC] (NULL-terminated) for exec; the numbers
  * are formatted into buf.  Strings are not copied.  Returns 0, or -1

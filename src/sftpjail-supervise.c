@@ -52,7 +52,7 @@ int main(int argc, char **argv)
                     SFTPJAIL_SUPERVISE_PATH);
         if (ok < 0)
                 die("%s; usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD "
-                    "READY-FD (run by the launcher only)",
+                    "READY-FD SLOT-FD CHANNEL-FD IDLE MAX-TIME (run by the launcher only)",
                     err);
         sess.id = a.session;
         sess.user = a.user;
@@ -64,6 +64,16 @@ int main(int argc, char **argv)
         /* Ready: the jail waits for this byte before it starts
          * sftp-server (and dies with us from then on: PDEATHSIG). */
         int ready_fd = inherited_fd(a.ready_fd);
+        /* Held, never touched: the slot is ours until we end. */
+        if (a.slot_fd >= 0)
+                inherited_fd(a.slot_fd);
+        sess.idle_timeout = a.idle_timeout;
+        sess.max_session_time = a.max_session_time;
+        if (a.channel_fd >= 0) {
+                sess.relay = true;
+                if (channel_init(&sess.chan, STDIN_FILENO, inherited_fd(a.channel_fd)) < 0)
+                        die_errno("setting up the channel relay");
+        }
         /* EPIPE: the jail already ended (refused before it waited for
          * us); supervise() reports its message. */
         if (write(ready_fd, "R", 1) != 1 && errno != EPIPE)

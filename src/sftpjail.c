@@ -147,6 +147,7 @@ struct child_args {
         char **envp;
         int status_w, log_w, ready_r;
         int slot_fd; /* the session slot (max_sessions), or -1: the supervisor's */
+        int chan_r;  /* the relayed channel (idle_timeout...): sftp-server's stdin, or -1 */
         int netns; /* the shared network namespace, or -1: cloned a new one */
 };
 
@@ -188,9 +189,10 @@ static _noreturn_ void jail_child(struct child_args *a)
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 die_errno("sigprocmask");
-        if (dup2(a->log_w, SESSION_LOG_FD) < 0)
+        if (dup2(a->log_w, SESSION_LOG_FD) < 0 || (a->chan_r >= 0 && dup2(a->chan_r, STDIN_FILENO) < 0))
                 die_errno("dup2");
         close(a->log_w);
+        closep(&a->chan_r);
 
         /* We come out of clone() with CAP_SYS_ADMIN effective (the
          * parent raised it for the clone).  setns() needs it: join the
@@ -268,7 +270,7 @@ static _noreturn_ void jail_child(struct child_args *a)
  * the fds it needs are the only ones that survive the exec. */
 static _noreturn_ void exec_supervisor(const struct supervise_args *sa, char *env_tz)
 {
-        const int keep[] = { sa->notify_fd, sa->status_fd, sa->log_fd, sa->ready_fd };
+        const int keep[] = { sa->notify_fd, sa->status_fd, sa->log_fd, sa->ready_fd, sa->slot_fd, sa->channel_fd };
         const char *argv[SUPERVISE_ARGC + 1];
         char buf[SUPERVISE_ARGV_BUF];
         /* TZ as a rule string: syslog's time stamps without reading (and
@@ -278,7 +280,7 @@ static _noreturn_ void exec_supervisor(const struct supervise_args *sa, char *en
         if (supervise_argv_build(sa, SFTPJAIL_SUPERVISE_PATH, buf, argv) < 0)
                 die("invalid supervisor arguments");
         for (size_t i = 0; i < ELEMENTSOF(keep); i++)
-                if (fcntl(keep[i], F_SETFD, 0) < 0)
+                if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
                         die_errno("handing fd %d to the supervisor", keep[i]);
         execve(argv[0], (char *const *)argv, envp);
         /* The jail notices: it dies with us (PR_SET_PDEATHSIG). */
@@ -375,6 +377,14 @@ int main(int argc, char **argv)
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, log_pipe) < 0 ||
             pipe2(ready_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
+        /* idle_timeout, max_session_time: the supervisor relays the
+         * client's half of the channel (channel.h), so that idleness is
+         * measured on the channel and the session ends as a client ends
+         * it, with EOF. */
+        int chan_pipe[2] = { -1, -1 };
+        bool relay = pol.limits.idle_timeout > 0 || pol.limits.max_session_time > 0;
+        if (relay && pipe2(chan_pipe, O_CLOEXEC) < 0)
+                die_errno("pipe");
 
         /* Block the signals the supervisor takes through a signalfd before
          * the child exists, so none is lost; the child unblocks them. */
@@ -402,11 +412,12 @@ int main(int argc, char **argv)
                 close(status_pipe[0]);
                 close(log_pipe[0]);
                 close(ready_pipe[1]);
+                closep(&chan_pipe[1]);
                 struct child_args a = {
                         .jail = &jail, .passwd = passwd, .group = group, .hostname = hostname,
                         .argv = sargv, .envp = envp,
                         .status_w = status_pipe[1], .log_w = log_pipe[1], .ready_r = ready_pipe[0],
-                        .netns = netns, .slot_fd = slot_fd,
+                        .netns = netns, .slot_fd = slot_fd, .chan_r = chan_pipe[0],
                 };
                 jail_child(&a);
         }
@@ -416,26 +427,24 @@ int main(int argc, char **argv)
         close(status_pipe[1]);
         close(log_pipe[1]);
         close(ready_pipe[0]);
+        closep(&chan_pipe[0]);
         closep(&netns);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");
         jail_close(&jail);
-        /* sftp-server alone holds the channel: when it exits, sshd sees
-         * EOF at once. */
+        /* sftp-server alone holds the channel's output: when it exits,
+         * sshd sees EOF at once.  The input is ours to relay, or its. */
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+        if (devnull < 0 || (!relay && dup2(devnull, STDIN_FILENO) < 0) || dup2(devnull, STDOUT_FILENO) < 0)
                 die_errno("/dev/null");
         close(devnull);
         STAGE("parent:drop-caps");
 
-        /* The slot lives as long as the supervisor: across its exec, held
-         * and never touched (the kernel frees it when the supervisor ends,
-         * however it ends). */
-        if (slot_fd >= 0 && fcntl(slot_fd, F_SETFD, 0) < 0)
-                die_errno("handing the session slot to the supervisor");
         struct supervise_args sa = {
                 .session = session_id, .user = id.name, .client = inv.client, .child = pid,
                 .notify_fd = notify[1], .status_fd = status_pipe[0], .log_fd = log_pipe[0], .ready_fd = ready_pipe[1],
+                .slot_fd = slot_fd, .channel_fd = chan_pipe[1],
+                .idle_timeout = (long)pol.limits.idle_timeout, .max_session_time = (long)pol.limits.max_session_time,
         };
         exec_supervisor(&sa, env_tz);
 }

@@ -259,6 +259,52 @@ static bool read_log(struct session *s)
         return false;
 }
 
+/* Milliseconds until the next limit is due (-1: none), and end the
+ * session if one is due now. */
+static int limits_due(struct session *s, const struct timespec *start, struct timespec *kill_at, bool child_done)
+{
+        double wait = -1, now_s = elapsed(start);
+
+        if (child_done)
+                return -1;
+        if (s->end_reason) {
+                /* Ending: SIGKILL once the grace period is over. */
+                double left = -elapsed(kill_at);
+                if (left <= 0) {
+                        kill(s->child, SIGKILL);
+                        return -1;
+                }
+                return (int)(left * 1000) + 1;
+        }
+        if (s->max_session_time) {
+                double left = (double)s->max_session_time - now_s;
+                if (left <= 0)
+                        s->end_reason = "time";
+                else
+                        wait = left;
+        }
+        if (!s->end_reason && s->idle_timeout && s->relay && s->chan.from_client >= 0) {
+                double left = (double)s->idle_timeout - channel_idle(&s->chan);
+                if (left <= 0)
+                        s->end_reason = "idle";
+                else if (wait < 0 || left < wait)
+                        wait = left;
+        }
+        if (s->end_reason) {
+                log_msg(LOG_INFO, "ending session: %s", streq(s->end_reason, "idle")
+                                                                 ? "idle_timeout reached (no data from the client)"
+                                                                 : "max_session_time reached");
+                clock_gettime(CLOCK_MONOTONIC, kill_at);
+                kill_at->tv_sec += SUPERVISE_END_GRACE;
+                if (s->relay)
+                        channel_close(&s->chan); /* EOF, as when the client leaves */
+                else
+                        kill(s->child, SIGKILL);
+                return SUPERVISE_END_GRACE * 1000;
+        }
+        return wait < 0 ? -1 : (int)(wait * 1000) + 1;
+}
+
 int supervise(struct session *s)
 {
         sigset_t mask;
@@ -280,15 +326,20 @@ int supervise(struct session *s)
         int one = 1;
         if (setsockopt(s->log_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 die_errno("the log fd is not a socket");
+        struct timespec kill_at = { 0 };
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
-                struct pollfd p[5] = {
+                short chan_events = 0;
+                int chan_fd = s->relay && !child_done ? channel_poll_fd(&s->chan, &chan_events) : -1;
+                struct pollfd p[6] = {
                         { .fd = sfd, .events = POLLIN },
                         { .fd = s->status_fd, .events = POLLIN },
                         { .fd = s->log_fd, .events = POLLIN },
                         { .fd = s->notify_fd, .events = POLLIN },
                         { .fd = s->listener_fd, .events = POLLIN },
+                        { .fd = chan_fd, .events = chan_events },
                 };
-                if (poll(p, 5, -1) < 0) {
+                int timeout = limits_due(s, &start, &kill_at, child_done);
+                if (poll(p, 6, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         die_errno("poll");
@@ -329,6 +380,8 @@ int supervise(struct session *s)
                         close(s->listener_fd);
                         s->listener_fd = -1;
                 }
+                if (p[5].revents)
+                        channel_pump(&s->chan);
                 if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !read_log(s)) {
                         close(s->log_fd);
                         s->log_fd = -1;
@@ -339,6 +392,8 @@ int supervise(struct session *s)
                 close(s->listener_fd);
         if (s->notify_fd >= 0)
                 close(s->notify_fd);
+        if (s->relay)
+                channel_close(&s->chan);
         if (errlen) {
                 errmsg[errlen] = '\0';
                 die("%s", errmsg);
@@ -369,8 +424,11 @@ int supervise(struct session *s)
         char unmeasured[64] = "";
         if (s->files_unmeasured)
                 snprintf(unmeasured, sizeof(unmeasured), " unmeasured_files=%" PRIu64, s->files_unmeasured);
+        char reason[32] = "";
+        if (s->end_reason)
+                snprintf(reason, sizeof(reason), "reason=%s ", s->end_reason);
         log_msg(LOG_INFO,
-                "session end %s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64 "%s",
-                how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written, unmeasured);
+                "session end %s%s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64 "%s",
+                reason, how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written, unmeasured);
         return code;
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "channel.h"
+
 struct session {
         const char *user;
         const char *id;      /* random, 16 hex digits */
@@ -22,7 +24,19 @@ struct session {
         char refused[64];    /* name of the syscall that ended the session */
         uint64_t bytes_read, bytes_written, files_opened;
         uint64_t files_unmeasured; /* closes whose message sftp-server cut short */
+        /* Limits (sftpjail.conf(5) LIMITS).  With either, the client's
+         * half of the channel is relayed (channel.h), so that the session
+         * can be ended the way a client ends it: sftp-server sees EOF and
+         * closes its handles; SIGKILL follows if it has not ended after
+         * SUPERVISE_END_GRACE seconds. */
+        bool relay;            /* chan is in use */
+        struct channel chan;
+        long idle_timeout;     /* seconds without a byte from the client, 0 = none */
+        long max_session_time; /* seconds, 0 = none */
+        const char *end_reason; /* "idle", "time", or NULL */
 };
+
+#define SUPERVISE_END_GRACE 2
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */

@@ -35,7 +35,7 @@ check "sftp-server was not killed by SIGXFSZ" wait_log "user=$U session end exit
 out=$(printf -- '-reput %s uploads/big\nls -l uploads/big\n' "$W/big" | sftp_batch $U 2>&1); rc=$?
 diag "$out"
 check "a resume past the limit fails, the session goes on (rc=$rc)" [ $rc -eq 0 ]
-check "the log names the reason (File too large)" wait_log "user=$U .*write \".*uploads/big\": File too large"
+check "the log names the reason (File too large)" wait_log "user=$U .*write .*uploads/big.*: File too large"
 rm -f "$H/uploads/big" "$H/uploads/small"
 
 # ---- max_sessions ----
@@ -169,6 +169,38 @@ check_not "and a 6th is refused" sftp_batch $U <<<"ls"
 for n in 11 12 13 14 15; do release $n; done
 for _ in $(seq 1 100); do pgrep -u $U -x sftp-server >/dev/null || break; sleep 0.05; done
 
+# ---- idle_timeout and max_session_time ----
+# Measured on the channel: the supervisor relays what the client sends.
+printf '[user %s]\nidle_timeout = 2\n' $U | write_config
+head -c 20000000 /dev/urandom >"$W/relayed"
+printf 'put %s uploads/relayed\nget uploads/relayed %s\n' "$W/relayed" "$W/relayed.back" | sftp_batch $U >/dev/null 2>&1
+check "an upload and a download through the relay are intact (20 MB)" \
+        bash -c 'cmp -s "$1" "$2" && cmp -s "$1" "$3"' _ "$W/relayed" "$H/uploads/relayed" "$W/relayed.back"
+rm -f "$H/uploads/relayed" "$W/relayed.back"
+hold 21
+spid=${HOLD_SPID[21]}; sup=${HOLD_SUP[21]}
+check "the session's stdin is a pipe from its supervisor" \
+        bash -c '[ "$(readlink /proc/$1/fd/0)" != "$(readlink /proc/$2/fd/0)" ]' _ "$spid" "$sup"
+t0=$(date +%s.%N)
+for _ in $(seq 1 200); do kill -0 "$spid" 2>/dev/null || break; sleep 0.05; done
+t1=$(date +%s.%N)
+check "an idle session ends (after $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}') s)" bash -c '! kill -0 $1 2>/dev/null' _ "$spid"
+check "... logged: session end reason=idle" wait_log "user=$U session end reason=idle exit=0 "
+check "... and why" wait_log "user=$U ending session: idle_timeout reached"
+release 21
+# A client that keeps talking is not idle: 8 requests 0.5 s apart (4 s).
+hold 22
+for _ in $(seq 1 8); do echo "ls" >&"${HOLD_FD[22]}"; sleep 0.5; done
+check "a client sending requests every 0.5 s outlives idle_timeout = 2" kill -0 "${HOLD_SPID[22]}"
+release 22
+printf '[user %s]\nmax_session_time = 2\n' $U | write_config
+hold 23
+for _ in $(seq 1 12); do echo "ls" >&"${HOLD_FD[23]}" 2>/dev/null; sleep 0.5; done
+check "a busy session still ends at max_session_time" bash -c '! kill -0 $1 2>/dev/null' _ "${HOLD_SPID[23]}"
+check "... logged: session end reason=time" wait_log "user=$U session end reason=time exit=0 "
+release 23
+
+printf '[user %s]\nmax_sessions = 3\n' $U | write_config
 # A slot file planted by someone else refuses the login (it would count
 # someone else's locks).
 rm -f "$SLOTS/$(id -u $U)"

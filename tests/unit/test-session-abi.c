@@ -18,13 +18,16 @@
 static const struct supervise_args good = {
         .session = "0123456789abcdef", .user = "sftp demo", .client = "2001:db8::1:50022", .child = 4242,
         .notify_fd = 4, .status_fd = 5, .log_fd = 6, .ready_fd = 2147483647,
+        .slot_fd = 7, .channel_fd = 8, .idle_timeout = 900, .max_session_time = 86400,
 };
 
 static bool same(const struct supervise_args *a, const struct supervise_args *b)
 {
         return strcmp(a->session, b->session) == 0 && strcmp(a->user, b->user) == 0 &&
                strcmp(a->client, b->client) == 0 && a->child == b->child && a->notify_fd == b->notify_fd &&
-               a->status_fd == b->status_fd && a->log_fd == b->log_fd && a->ready_fd == b->ready_fd;
+               a->status_fd == b->status_fd && a->log_fd == b->log_fd && a->ready_fd == b->ready_fd &&
+               a->slot_fd == b->slot_fd && a->channel_fd == b->channel_fd && a->idle_timeout == b->idle_timeout &&
+               a->max_session_time == b->max_session_time;
 }
 
 static int parse(const char *const *argv, int argc, struct supervise_args *out)
@@ -67,6 +70,11 @@ static void argv_round_trip(void)
                 { SUPERVISE_ARG_NOTIFY_FD, "2", "stderr as an inherited fd" },
                 { SUPERVISE_ARG_LOG_FD, " 7", "fd with a space" },
                 { SUPERVISE_ARG_READY_FD, "7x", "fd with trailing text" },
+                { SUPERVISE_ARG_SLOT_FD, "-2", "slot fd -2" },
+                { SUPERVISE_ARG_SLOT_FD, "1", "stdout as the slot fd" },
+                { SUPERVISE_ARG_CHANNEL_FD, "", "empty channel fd" },
+                { SUPERVISE_ARG_IDLE, "-1", "negative idle timeout" },
+                { SUPERVISE_ARG_MAX_TIME, "1h", "max time with a unit" },
         };
         for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
                 const char *copy[SUPERVISE_ARGC + 1];
@@ -75,6 +83,14 @@ static void argv_round_trip(void)
                 CHECK(parse(copy, SUPERVISE_ARGC, &back) < 0, "parser refuses %s", cases[k].why);
         }
 
+        bad = good;
+        bad.slot_fd = bad.channel_fd = -1;
+        bad.idle_timeout = bad.max_session_time = 0;
+        CHECK(supervise_argv_build(&bad, "p", buf, argv) == 0 && parse(argv, SUPERVISE_ARGC, &back) == 0 &&
+                      back.slot_fd == -1 && back.channel_fd == -1 && back.idle_timeout == 0,
+              "no slot, no relay, no limits: -1 -1 0 0 round-trip");
+        bad.idle_timeout = 60;
+        CHECK(supervise_argv_build(&bad, "p", buf, argv) < 0, "an idle timeout without the relay is refused");
         bad = good;
         bad.child = 0;
         CHECK(supervise_argv_build(&bad, "p", buf, argv) < 0, "builder refuses what the parser would (pid 0)");
