@@ -41,22 +41,34 @@ static char *slurp(const char *path)
         return buf;
 }
 
+/* Read and parse the policy; NULL (after a message) on error.  The text
+ * is returned for those that need it; p is filled. */
+static char *load_policy(const char *policy, struct sp_policy *p)
+{
+        char err[512];
+        char *text = slurp(policy);
+
+        if (!text) {
+                perror(policy);
+                return NULL;
+        }
+        if (sp_parse(text, p, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s: %s\n", policy, err);
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
 /* The policy as a C string literal, validated first. */
 static int emit_text(const char *policy, const char *output)
 {
         struct sp_policy p;
-        char err[512];
-        char *text = slurp(policy);
+        char *text = load_policy(policy, &p);
         FILE *out;
 
-        if (!text) {
-                perror(policy);
+        if (!text)
                 return 1;
-        }
-        if (sp_parse(text, &p, err, sizeof(err)) < 0) {
-                fprintf(stderr, "%s: %s\n", policy, err);
-                return 1;
-        }
         sp_free(&p);
         out = fopen(output, "we");
         if (!out) {
@@ -116,17 +128,11 @@ static int emit_pfc(const char *policy, const char *output)
 {
         struct sp_policy p;
         char err[512];
-        char *text = slurp(policy);
+        char *text = load_policy(policy, &p);
         FILE *out;
 
-        if (!text) {
-                perror(policy);
+        if (!text)
                 return 1;
-        }
-        if (sp_parse(text, &p, err, sizeof(err)) < 0) {
-                fprintf(stderr, "%s: %s\n", policy, err);
-                return 1;
-        }
         scmp_filter_ctx ctx = sp_build(&p, err, sizeof(err));
         if (!ctx) {
                 fprintf(stderr, "%s: %s\n", policy, err);
@@ -167,15 +173,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "usage: %s [--text|--pfc] POLICY OUTPUT\n", argv[0]);
                 return 2;
         }
-        char *text = slurp(argv[1]);
-        if (!text) {
-                perror(argv[1]);
+        char *text = load_policy(argv[1], &p);
+        if (!text)
                 return 1;
-        }
-        if (sp_parse(text, &p, err, sizeof(err)) < 0) {
-                fprintf(stderr, "%s: %s\n", argv[1], err);
-                return 1;
-        }
         scmp_filter_ctx ctx = sp_build(&p, err, sizeof(err));
         scmp_filter_ctx kill_ctx = sp_build_default(&p, SCMP_ACT_KILL_PROCESS, err, sizeof(err));
         if (!ctx || !kill_ctx) {
