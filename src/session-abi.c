@@ -145,25 +145,39 @@ int supervise_argv_parse(int argc, char *const *argv, struct supervise_args *a, 
         return 0;
 }
 
-int send_fd(int sock, int fd)
-{
-        char data = 'F';
-        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+/* One byte with room for one fd: the message both sides use. */
+struct fd_msg {
+        char data;
+        struct iovec iov;
         union {
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        struct msghdr msg;
+};
+
+static void fd_msg_init(struct fd_msg *m)
+{
+        memset(m, 0, sizeof(*m));
+        m->data = 'F';
+        m->iov = (struct iovec){ .iov_base = &m->data, .iov_len = 1 };
+        m->msg = (struct msghdr){ .msg_iov = &m->iov, .msg_iovlen = 1, .msg_control = m->u.buf,
+                                  .msg_controllen = sizeof(m->u.buf) };
+}
+
+int send_fd(int sock, int fd)
+{
+        struct fd_msg m;
         struct cmsghdr *c;
 
-        memset(&u, 0, sizeof(u));
-        c = CMSG_FIRSTHDR(&msg);
+        fd_msg_init(&m);
+        c = CMSG_FIRSTHDR(&m.msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &fd, sizeof(int));
         /* MSG_NOSIGNAL: a gone supervisor is an error here, not SIGPIPE. */
-        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        ssize_t n = sendmsg(sock, &m.msg, MSG_NOSIGNAL);
         if (n == 1)
                 return 0;
         if (n >= 0)
@@ -173,29 +187,23 @@ int send_fd(int sock, int fd)
 
 int recv_fd(int sock)
 {
-        char data;
-        struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+        struct fd_msg m;
         struct cmsghdr *c;
         int fd = -1;
         ssize_t n;
 
-        memset(&u, 0, sizeof(u));
+        fd_msg_init(&m);
         do
-                n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+                n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -1;
-        c = CMSG_FIRSTHDR(&msg);
+        c = CMSG_FIRSTHDR(&m.msg);
         if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
                 memcpy(&fd, CMSG_DATA(c), sizeof(int));
         /* More fds than the one we asked for were cut off by the kernel
          * (MSG_CTRUNC) and never installed; what did arrive is closed. */
-        if (n != 1 || fd < 0 || (msg.msg_flags & MSG_CTRUNC)) {
+        if (n != 1 || fd < 0 || (m.msg.msg_flags & MSG_CTRUNC)) {
                 if (fd >= 0)
                         close(fd);
                 errno = EBADMSG;
