@@ -195,7 +195,7 @@ check "a client sending requests every 0.5 s outlives idle_timeout = 2" kill -0 
 release 22
 printf '[user %s]\nmax_session_time = 2\n' $U | write_config
 hold 23
-for _ in $(seq 1 12); do echo "ls" >&"${HOLD_FD[23]}" 2>/dev/null; sleep 0.5; done
+for _ in $(seq 1 12); do { echo "ls" 1>&"${HOLD_FD[23]}"; } 2>/dev/null; sleep 0.5; done
 check "a busy session still ends at max_session_time" bash -c '! kill -0 $1 2>/dev/null' _ "${HOLD_SPID[23]}"
 check "... logged: session end reason=time" wait_log "user=$U session end reason=time exit=0 "
 release 23
