@@ -206,6 +206,15 @@ static int handle_global(struct parse_state *st, const char *name, const char *v
                         return fail(st, "home_base must be an absolute directory path other than /, got '%s'", value);
                 return set_string(st, &c->home_base, name, value);
         }
+        if (streq(name, "audit")) {
+                if (c->audit_set)
+                        return fail(st, "'audit' set twice in [global]");
+                if (!streq(value, "required") && !streq(value, "best-effort"))
+                        return fail(st, "audit must be required or best-effort, got '%s'", value);
+                c->audit_set = true;
+                c->audit_best_effort = streq(value, "best-effort");
+                return 1;
+        }
         return fail(st, "unknown key '%s' in [global]", name);
 }
 

@@ -45,6 +45,8 @@ struct rule {
 struct config {
         char *sftp_server;  /* absolute path of OpenSSH sftp-server */
         char *home_base;    /* if set, every home must be below it */
+        bool audit_best_effort; /* audit = best-effort: serve even when the log cannot be written */
+        bool audit_set;
         struct rule *rules;
         size_t n_rules;
 };

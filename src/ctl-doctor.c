@@ -25,6 +25,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "identity.h"
+#include "log.h"
 #include "mounts.h"
 #include "pathrule.h"
 #include "slots.h"
@@ -110,6 +111,23 @@ static void check_supervisor(void)
                                 "(chmod 0711 %s, or doctor --fix)",
                                 path, (unsigned)(st.st_mode & 07777), path);
         }
+}
+
+/* The audit sink, as the launcher checks it at each login (log.h). */
+static void check_audit_sink(const struct config *c)
+{
+        char why[512];
+
+        if (log_sink_check(why, sizeof(why)) == 0)
+                return;
+        if (c->audit_best_effort)
+                printf("note: the audit log cannot be written (%s): with audit = best-effort, sessions are served "
+                       "and their records lost\n",
+                       why);
+        else
+                problem("the audit log cannot be written (%s): with audit = required every login is refused; "
+                        "start journald or a syslog daemon",
+                        why);
 }
 
 static void check_kernel(void)
@@ -461,6 +479,7 @@ int cmd_doctor(int argc, char **argv)
         if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
                 problem("%s: every login is refused until this is fixed", err);
         } else {
+                check_audit_sink(&c);
                 check_sftp_requests(c.sftp_server);
                 /* Users: members of the jailed group and every [user]. */
                 const char *names[1024];

@@ -48,6 +48,7 @@ int supervise_argv_build(const struct supervise_args *a, const char *program, ch
                 argv[SUPERVISE_ARG_CHILD + i] = buf + used;
                 used += (size_t)n + 1;
         }
+        argv[SUPERVISE_ARG_AUDIT] = a->audit_best_effort ? "best-effort" : "required";
         argv[SUPERVISE_ARGC] = NULL;
         /* What we hand over is exactly what the other side accepts. */
         if (supervise_argv_parse(SUPERVISE_ARGC, (char *const *)argv, &check, err, sizeof(err)) < 0) {
@@ -140,6 +141,10 @@ int supervise_argv_parse(int argc, char *const *argv, struct supervise_args *a, 
         if (number(argv[SUPERVISE_ARG_MAX_TIME], 0, INT_MAX, &v) < 0)
                 return fail(err, errlen, "invalid MAX-TIME '%s'", argv[SUPERVISE_ARG_MAX_TIME]);
         a->max_session_time = v;
+        if (streq(argv[SUPERVISE_ARG_AUDIT], "required") || streq(argv[SUPERVISE_ARG_AUDIT], "best-effort"))
+                a->audit_best_effort = streq(argv[SUPERVISE_ARG_AUDIT], "best-effort");
+        else
+                return fail(err, errlen, "invalid AUDIT '%s'", argv[SUPERVISE_ARG_AUDIT]);
         if (a->idle_timeout && a->channel_fd < 0)
                 return fail(err, errlen, "an idle timeout needs the channel relay (CHANNEL-FD)");
         return 0;

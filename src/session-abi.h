@@ -26,6 +26,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -65,6 +66,8 @@ enum supervise_arg {
                                    * client's half of the channel (its own stdin: channel.h), or -1 */
         SUPERVISE_ARG_IDLE,      /* idle_timeout in seconds, 0 = none (needs CHANNEL-FD) */
         SUPERVISE_ARG_MAX_TIME,  /* max_session_time in seconds, 0 = none */
+        SUPERVISE_ARG_AUDIT,     /* "required" (end the session when its records cannot be
+                                  * delivered) or "best-effort" */
         SUPERVISE_ARGC
 };
 
@@ -74,6 +77,7 @@ struct supervise_args {
         int notify_fd, status_fd, log_fd, ready_fd;
         int slot_fd, channel_fd; /* -1 when not used */
         long idle_timeout, max_session_time; /* seconds, 0 = none */
+        bool audit_best_effort;
 };
 
 /* Room for the numbers supervise_argv_build() formats. */

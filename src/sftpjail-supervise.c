@@ -67,6 +67,12 @@ int main(int argc, char **argv)
         /* Held, never touched: the slot is ours until we end. */
         if (a.slot_fd >= 0)
                 inherited_fd(a.slot_fd);
+        /* Our own queue to the sink, never a blocking syslog(3): see
+         * log.h.  Without a sink, audit = required refuses the login
+         * (the jail, waiting for our ready byte, ends). */
+        if (log_queue_open(err, sizeof(err)) < 0 && !a.audit_best_effort)
+                die("the audit log cannot be written (%s); with audit = required no session is served", err);
+        sess.audit_required = !a.audit_best_effort;
         sess.idle_timeout = a.idle_timeout;
         sess.max_session_time = a.max_session_time;
         if (a.channel_fd >= 0) {
@@ -79,5 +85,11 @@ int main(int argc, char **argv)
         if (write(ready_fd, "R", 1) != 1 && errno != EPIPE)
                 die_errno("telling the jail we are ready");
         close(ready_fd);
-        return supervise(&sess);
+        int rc = supervise(&sess);
+        /* The last records (the session's end) go out before we do: a
+         * sink that stalled may take them late, and we wait for it (the
+         * client's connection closes when we exit). */
+        if (log_queue_drain(30000) < 0)
+                dprintf(STDERR_FILENO, "sftpjail: the audit log did not take the session's last records\n");
+        return rc;
 }

@@ -335,6 +335,10 @@ int main(int argc, char **argv)
 
         if (config_load(SFTPJAIL_CONFIG_FILE, &cfg, err, sizeof(err)) < 0)
                 die("configuration error: %s", err);
+        /* audit = required: no session is served whose records would be
+         * lost (the supervisor ends one whose records stop going out). */
+        if (log_sink_check(err, sizeof(err)) < 0 && !cfg.audit_best_effort)
+                die("the audit log cannot be written (%s); with audit = required no session is served", err);
         if (policy_resolve(&cfg, &id, &pol) < 0)
                 die("no rule in %s allows user %s", SFTPJAIL_CONFIG_FILE, id.name);
         if (policy_sftp_argv(&cfg, &id, &pol, sargv, argbuf, sizeof(argbuf)) < 0)
@@ -445,6 +449,7 @@ int main(int argc, char **argv)
                 .notify_fd = notify[1], .status_fd = status_pipe[0], .log_fd = log_pipe[0], .ready_fd = ready_pipe[1],
                 .slot_fd = slot_fd, .channel_fd = chan_pipe[1],
                 .idle_timeout = (long)pol.limits.idle_timeout, .max_session_time = (long)pol.limits.max_session_time,
+                .audit_best_effort = cfg.audit_best_effort,
         };
         exec_supervisor(&sa, env_tz);
 }

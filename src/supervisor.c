@@ -276,6 +276,16 @@ static int limits_due(struct session *s, const struct timespec *start, struct ti
                 }
                 return (int)(left * 1000) + 1;
         }
+        if (s->audit_required && log_queue_lost()) {
+                /* The sink stalled past the queue's bound, or is gone:
+                 * stop the session now, its records would be lost. */
+                s->end_reason = "audit";
+                log_msg_force(LOG_ERR, "ending session: the audit log is not taking records (%lu lost)",
+                              log_queue_lost());
+                clock_gettime(CLOCK_MONOTONIC, kill_at);
+                kill(s->child, SIGKILL);
+                return -1;
+        }
         if (s->max_session_time) {
                 double left = (double)s->max_session_time - now_s;
                 if (left <= 0)
@@ -330,16 +340,17 @@ int supervise(struct session *s)
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
                 short chan_events = 0;
                 int chan_fd = s->relay && !child_done ? channel_poll_fd(&s->chan, &chan_events) : -1;
-                struct pollfd p[6] = {
+                struct pollfd p[7] = {
                         { .fd = sfd, .events = POLLIN },
                         { .fd = s->status_fd, .events = POLLIN },
                         { .fd = s->log_fd, .events = POLLIN },
                         { .fd = s->notify_fd, .events = POLLIN },
                         { .fd = s->listener_fd, .events = POLLIN },
                         { .fd = chan_fd, .events = chan_events },
+                        { .fd = log_queue_fd(), .events = POLLOUT },
                 };
                 int timeout = limits_due(s, &start, &kill_at, child_done);
-                if (poll(p, 6, timeout) < 0) {
+                if (poll(p, 7, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         die_errno("poll");
@@ -382,6 +393,8 @@ int supervise(struct session *s)
                 }
                 if (p[5].revents)
                         channel_pump(&s->chan);
+                if (p[6].revents)
+                        log_queue_flush(); /* a sink gone for good counts as lost */
                 if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !read_log(s)) {
                         close(s->log_fd);
                         s->log_fd = -1;
@@ -427,7 +440,11 @@ int supervise(struct session *s)
         char reason[32] = "";
         if (s->end_reason)
                 snprintf(reason, sizeof(reason), "reason=%s ", s->end_reason);
-        log_msg(LOG_INFO,
+        if (log_queue_lost()) {
+                size_t l = strlen(unmeasured);
+                snprintf(unmeasured + l, sizeof(unmeasured) - l, " records_lost=%lu", log_queue_lost());
+        }
+        log_msg_force(LOG_INFO,
                 "session end %s%s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64 "%s",
                 reason, how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written, unmeasured);
         return code;

@@ -33,7 +33,8 @@ struct session {
         struct channel chan;
         long idle_timeout;     /* seconds without a byte from the client, 0 = none */
         long max_session_time; /* seconds, 0 = none */
-        const char *end_reason; /* "idle", "time", or NULL */
+        const char *end_reason; /* "idle", "time", "audit", or NULL */
+        bool audit_required;    /* end the session when records are lost (log.h) */
 };
 
 #define SUPERVISE_END_GRACE 2

@@ -190,8 +190,9 @@ def direct(supervise, session):
     fds = [note_r.fileno(), status_r, log_r.fileno(), ready_w]
     for f in fds:
         os.set_inheritable(f, True)
+    # session-abi.h: ... READY-FD SLOT-FD CHANNEL-FD IDLE MAX-TIME AUDIT
     os.execv(supervise, [supervise, session, os.environ.get("USER", "u"), "local", str(pid)] +
-             [str(f) for f in fds])
+             [str(f) for f in fds] + ["-1", "-1", "0", "0", "required"])
 
 
 def main():

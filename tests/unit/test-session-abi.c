@@ -19,6 +19,7 @@ static const struct supervise_args good = {
         .session = "0123456789abcdef", .user = "sftp demo", .client = "2001:db8::1:50022", .child = 4242,
         .notify_fd = 4, .status_fd = 5, .log_fd = 6, .ready_fd = 2147483647,
         .slot_fd = 7, .channel_fd = 8, .idle_timeout = 900, .max_session_time = 86400,
+        .audit_best_effort = true,
 };
 
 static bool same(const struct supervise_args *a, const struct supervise_args *b)
@@ -27,7 +28,7 @@ static bool same(const struct supervise_args *a, const struct supervise_args *b)
                strcmp(a->client, b->client) == 0 && a->child == b->child && a->notify_fd == b->notify_fd &&
                a->status_fd == b->status_fd && a->log_fd == b->log_fd && a->ready_fd == b->ready_fd &&
                a->slot_fd == b->slot_fd && a->channel_fd == b->channel_fd && a->idle_timeout == b->idle_timeout &&
-               a->max_session_time == b->max_session_time;
+               a->max_session_time == b->max_session_time && a->audit_best_effort == b->audit_best_effort;
 }
 
 static int parse(const char *const *argv, int argc, struct supervise_args *out)
@@ -75,6 +76,7 @@ static void argv_round_trip(void)
                 { SUPERVISE_ARG_CHANNEL_FD, "", "empty channel fd" },
                 { SUPERVISE_ARG_IDLE, "-1", "negative idle timeout" },
                 { SUPERVISE_ARG_MAX_TIME, "1h", "max time with a unit" },
+                { SUPERVISE_ARG_AUDIT, "optional", "an unknown audit mode" },
         };
         for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
                 const char *copy[SUPERVISE_ARGC + 1];
