@@ -41,6 +41,9 @@ struct rule {
 struct config {
         char *sftp_server;  /* absolute path of OpenSSH sftp-server */
         char *home_base;    /* if set, every home must be below it */
+        /* quota_project_base: project quota ids are base + uid (quota.h);
+         * 0 here = not set, QUOTA_PROJECT_BASE_DEFAULT applies. */
+        unsigned long quota_project_base;
         struct rule *rules;
         size_t n_rules;
 };
