@@ -230,15 +230,9 @@ int ctl_quota_setup(const struct config *c, const struct identity *id, const str
                           id->name, path, m.target, m.fstype);
                 return -1;
         }
-        if (quota_fs_state(fd, &acct, &enforced) < 0 || !acct || !enforced) {
-                ctl_error("user %s: %s: project quotas are not %s on %s (%s %s%s): mount it with -o prjquota "
-                          "(docs/deployment.md)", id->name, path, acct ? "enforced" : "on", m.target, m.source,
-                          m.fstype, m.prjquota ? ", prjquota" : "");
-                return -1;
-        }
         /* The directory first: what is created from now on inherits. */
-        r = set_project(fd, proj, true);
-        if (r < 0) {
+        int dir_set = set_project(fd, proj, true);
+        if (dir_set < 0) {
                 ctl_error("user %s: setting project %" PRIu32 " on %s: %s", id->name, proj, path, strerror(errno));
                 return -1;
         }
@@ -249,11 +243,22 @@ int ctl_quota_setup(const struct config *c, const struct identity *id, const str
                           ctl_quote(w.err), strerror(w.err_errno));
                 return -1;
         }
-        if (!quiet && (r > 0 || w.set))
+        if (!quiet && (dir_set > 0 || w.set))
                 printf("%s: project %" PRIu32 " set (the directory and %zu entries below it)\n", path, proj, w.set);
         if (!quiet && w.skipped)
                 printf("%s: %zu entries left as they are (symlinks, sockets, other filesystems, deeper than %d)\n",
                        path, w.skipped, WALK_MAX_DEPTH);
+        /* The ids are in place whether or not quotas are on (both
+         * filesystems keep them regardless): the admin can remount with
+         * prjquota afterwards and run this again. */
+        if (quota_fs_state(fd, &acct, &enforced) < 0)
+                acct = enforced = false; /* ENOSYS: XFS without quotas */
+        if (!acct || !enforced) {
+                ctl_error("user %s: %s: project quotas are %s on %s (%s %s%s): mount it with -o prjquota "
+                          "(docs/deployment.md)", id->name, path, acct ? "not enforced" : "off", m.target, m.source,
+                          m.fstype, m.prjquota ? ", mounted prjquota" : "");
+                return -1;
+        }
         r = set_limits(fd, proj, &p->limits);
         if (r < 0) {
                 ctl_error("user %s: setting the limits of project %" PRIu32 ": %s", id->name, proj, strerror(errno));
@@ -266,7 +271,7 @@ int ctl_quota_setup(const struct config *c, const struct identity *id, const str
                        p->limits.quota_files > 0 ? (snprintf(b, sizeof(b), "%" PRId64, p->limits.quota_files), b)
                                                  : "none");
         }
-        return r > 0 || w.set ? 1 : 0;
+        return r > 0 || dir_set > 0 || w.set ? 1 : 0;
 }
 
 /* ---- sftpjailctl quota ---- */

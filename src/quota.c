@@ -106,9 +106,14 @@ int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, c
                               "quota cannot be enforced: %s is not on XFS or ext4 (filesystem type 0x%llx has "
                               "no project quotas)",
                               path, (unsigned long long)sf.f_type);
-        if (quota_fs_state(fd, &acct, &enforced) < 0)
-                return errorf(err, errlen, "quota cannot be enforced: the filesystem of %s has no project quota "
-                              "support (quotactl: %s)", path, strerror(errno));
+        /* XFS without quotas (or a kernel without CONFIG_XFS_QUOTA) has no
+         * quotactl operations at all: ENOSYS; no quota of that type: ESRCH. */
+        if (quota_fs_state(fd, &acct, &enforced) < 0) {
+                if (errno != ENOSYS && errno != ESRCH)
+                        return errorf(err, errlen, "quota cannot be enforced: the filesystem of %s: quotactl: %s",
+                                      path, strerror(errno));
+                acct = enforced = false;
+        }
         if (!acct)
                 return errorf(err, errlen, "quota cannot be enforced: project quotas are off on the filesystem of "
                               "%s (mount it with -o prjquota)", path);
