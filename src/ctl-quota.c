@@ -233,7 +233,10 @@ int ctl_quota_setup(const struct config *c, const struct identity *id, const str
         /* The directory first: what is created from now on inherits. */
         int dir_set = set_project(fd, proj, true);
         if (dir_set < 0) {
-                ctl_error("user %s: setting project %" PRIu32 " on %s: %s", id->name, proj, path, strerror(errno));
+                bool feature = errno == EOPNOTSUPP && streq(m.fstype, "ext4");
+                ctl_error("user %s: setting project %" PRIu32 " on %s: %s%s", id->name, proj, path, strerror(errno),
+                          feature ? " (ext4 needs the project and quota features: tune2fs -O project,quota, "
+                                    "see docs/deployment.md)" : "");
                 return -1;
         }
         struct walk w = { .id = proj, .dev = st.st_dev };
@@ -246,7 +249,7 @@ int ctl_quota_setup(const struct config *c, const struct identity *id, const str
         if (!quiet && (dir_set > 0 || w.set))
                 printf("%s: project %" PRIu32 " set (the directory and %zu entries below it)\n", path, proj, w.set);
         if (!quiet && w.skipped)
-                printf("%s: %zu entries left as they are (symlinks, sockets, other filesystems, deeper than %d)\n",
+                printf("%s: %zu entries left as they are (symlinks, FIFOs, sockets, devices, other filesystems, deeper than %d)\n",
                        path, w.skipped, WALK_MAX_DEPTH);
         /* The ids are in place whether or not quotas are on (both
          * filesystems keep them regardless): the admin can remount with

@@ -116,7 +116,8 @@ int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, c
         }
         if (!acct)
                 return errorf(err, errlen, "quota cannot be enforced: project quotas are off on the filesystem of "
-                              "%s (mount it with -o prjquota)", path);
+                              "%s (mount it with -o prjquota; ext4 also needs the project and quota features)",
+                              path);
         if (!enforced)
                 return errorf(err, errlen, "quota cannot be enforced: project quota limits are not enforced on "
                               "the filesystem of %s (quotas off)", path);
