@@ -184,7 +184,7 @@ static int open_area(const struct identity *id, const struct policy *p, char *pa
 
 static int quotactl_fd_get(int fd, uint32_t id, struct dqblk *q)
 {
-        return quota_quotactl_fd(fd, QCMD(Q_GETQUOTA, PRJQUOTA), id, q);
+        return quota_quotactl_fd(fd, QUOTA_CMD(Q_GETQUOTA, PRJQUOTA), id, q);
 }
 
 /* The kernel's limits of the project, as the configuration says. */
@@ -201,7 +201,7 @@ static int set_limits(int fd, uint32_t id, const struct limits *l)
         q.dqb_bhardlimit = (uint64_t)(l->quota_bytes + 1023) / 1024;
         q.dqb_ihardlimit = (uint64_t)l->quota_files;
         q.dqb_valid = QIF_LIMITS;
-        return quota_quotactl_fd(fd, QCMD(Q_SETQUOTA, PRJQUOTA), id, &q) < 0 ? -1 : 1;
+        return quota_quotactl_fd(fd, QUOTA_CMD(Q_SETQUOTA, PRJQUOTA), id, &q) < 0 ? -1 : 1;
 }
 
 int ctl_quota_setup(const struct config *c, const struct identity *id, const struct policy *p, bool quiet)
@@ -315,7 +315,7 @@ static int collect(const struct config *c, const char *name, struct usage *u)
             (fd = open_area(&id, &p, u->path, sizeof(u->path))) >= 0) {
                 if (mount_of(fd, &u->m) < 0)
                         snprintf(u->m.fstype, sizeof(u->m.fstype), "?");
-                if (quota_quotactl_fd(fd, QCMD(Q_GETQUOTA, PRJQUOTA), u->project, &q) == 0) {
+                if (quota_quotactl_fd(fd, QUOTA_CMD(Q_GETQUOTA, PRJQUOTA), u->project, &q) == 0) {
                         u->have_usage = true;
                         u->space = q.dqb_curspace;
                         u->files = q.dqb_curinodes;

@@ -59,7 +59,7 @@ int quota_fs_state(int fd, bool *acct, bool *enforced)
         /* Q_XGETQSTATV is one of the quotactl commands any process may
          * use (fs/quota/quota.c, check_quotactl_permission()); ext4's
          * generic quota code answers it too. */
-        if (quota_quotactl_fd(fd, QCMD(Q_XGETQSTATV, PRJQUOTA), 0, &st) < 0)
+        if (quota_quotactl_fd(fd, QUOTA_CMD(Q_XGETQSTATV, PRJQUOTA), 0, &st) < 0)
                 return -1;
         *acct = st.qs_flags & FS_QUOTA_PDQ_ACCT;
         *enforced = st.qs_flags & FS_QUOTA_PDQ_ENFD;

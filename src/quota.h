@@ -47,5 +47,8 @@ int quota_fs_state(int fd, bool *acct, bool *enforced);
  * Returns 0 or -1 with errno. */
 int quota_get_project(int fd, uint32_t *id, bool *inherit);
 
+/* glibc's QCMD() shifts an int: Q_GETQUOTA (0x800007) << 8 overflows. */
+#define QUOTA_CMD(cmd, type) (((unsigned int)(cmd) << 8) | ((unsigned int)(type) & 0xffU))
+
 /* quotactl_fd(2): Linux 5.14; glibc has no wrapper. */
 int quota_quotactl_fd(int fd, unsigned int cmd, uint32_t id, void *addr);
