@@ -39,8 +39,8 @@ int quota_project_id(const struct config *c, uid_t uid, uint32_t *id, char *err,
 
         /* 2^32-1 is (qid_t)-1, no project. */
         if (v > UINT32_MAX - 1)
-                return errorf(err, errlen, "project id %llu + uid %u is above 4294967294; lower quota_project_base",
-                              base, (unsigned)uid);
+                return errorf(err, errlen, "quota_project_base %llu + uid %u = %llu is not a project id (at most "
+                              "4294967294); lower quota_project_base", base, (unsigned)uid, v);
         *id = (uint32_t)v;
         return 0;
 }

@@ -219,6 +219,12 @@ install -d -m 0755 "$TESTROOT/qtmp"; mount -t tmpfs -o mode=0755 sjt-quota "$TES
 "$CTL" add-user $U --key "$CLIENT_KEY.pub" --home-base "$TESTROOT/qtmp" >/dev/null 2>&1
 printf 'quota = 1M\n' >>"$CONF"
 expect_refusal "tmpfs: no project quotas" "$TESTROOT/qtmp/$U/uploads is not on XFS or ext4"
+# The project id scheme: base + uid must stay below 2^32-1; base 0 is no base.
+sed -i '1i [global]\nquota_project_base = 4294967294' "$CONF"
+expect_refusal "project id past 2^32-2" "quota_project_base 4294967294 \\+ uid $(id -u $U) = [0-9]+ is not a project id"
+sed -i 's/^quota_project_base = .*/quota_project_base = 0/' "$CONF"
+expect_refusal "quota_project_base = 0" "quota_project_base must be a number from 1 to 4294967294"
+sed -i '1,2d' "$CONF"
 # access=readonly: the quota is ignored (nothing is writable), doctor notes it.
 sed -i 's/^quota = 1M$/quota = 1M\naccess = readonly/' "$CONF"
 check "readonly: a quota is ignored, the login works" login_ok
