@@ -19,7 +19,7 @@ cp /bin/busybox "$R/bin/"
 for c in sh mount umount insmod losetup poweroff sync rm; do ln -s busybox "$R/bin/$c"; done
 cc -static -O2 -D_GNU_SOURCE -I"$SRC/src" -o "$R/bin/qvm" "$SRC/tests/quota-vm/check.c" "$SRC/src/quota.c" "$SRC/src/limit.c"
 truncate -s 320M "$R/x.img"; mkfs.xfs -q -f "$R/x.img"
-truncate -s 64M "$R/e.img"; mkfs.ext4 -q -F -O quota,project -I 256 "$R/e.img"
+truncate -s 64M "$R/e.img"; mkfs.ext4 -q -F -b 4096 -O quota,project -I 256 "$R/e.img"
 cat >"$R/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
