@@ -291,7 +291,9 @@ struct usage {
         char problem[1024];                              /* the launcher's refusal, or "" */
 };
 
-static int collect(const struct config *c, const char *name, struct usage *u)
+/* Returns 1 with u filled, 0 no quota (or, with quiet, a user that cannot
+ * be looked up: doctor reports those), -1 after a message. */
+static int collect(const struct config *c, const char *name, struct usage *u, bool quiet)
 {
         struct identity id;
         struct policy p;
@@ -301,7 +303,9 @@ static int collect(const struct config *c, const char *name, struct usage *u)
 
         *u = (struct usage){ .user = name };
         if (identity_by_name(name, &id, err, sizeof(err)) < 0) {
-                ctl_error("%s", err);
+                if (quiet)
+                        return 0;
+                ctl_error("%s: %s", name, err);
                 return -1;
         }
         if (policy_resolve(c, &id, &p) < 0 || !limits_have_quota(&p.limits) || !quota_area(p.access, p.uploads)) {
@@ -450,7 +454,7 @@ int cmd_quota(int argc, char **argv)
                 printf("[");
         for (size_t i = 0; i < n; i++) {
                 struct usage u;
-                int r = collect(&c, names[i], &u);
+                int r = collect(&c, names[i], &u, report);
                 if (r < 0) {
                         rc = CTL_EXIT_ERROR;
                         continue;

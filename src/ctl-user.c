@@ -490,7 +490,10 @@ int cmd_add_user(int argc, char **argv)
                         }
                         /* The configuration's own parser: what it accepts is what gets written. */
                         if (limits_parse_key(&l, c == 'q' ? "quota" : "quota_files", optarg, err, sizeof(err)) != 1) {
-                                ctl_error("--%s", ctl_quote(err));
+                                ctl_error("%s, not '%s'",
+                                          c == 'q' ? "--quota must be a size such as 10G, 500M, 64K (or none)"
+                                                   : "--quota-files must be a number of files (or none)",
+                                          ctl_quote(optarg));
                                 return CTL_EXIT_USAGE;
                         }
                         *dst = optarg;
