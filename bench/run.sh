@@ -192,6 +192,33 @@ echo "plain $bp / jail $bj (p50 p90 p99 max failed)" >&2
 row "burst of $N_BURST logins: p50/p90/p99 ms" "$(cut -d' ' -f1-3 <<<"$bp" | tr ' ' /)" "$(cut -d' ' -f1-3 <<<"$bj" | tr ' ' /)" \
         "p50 ratio $(ratio "${bj%% *}" "${bp%% *}"); failures plain $(cut -d' ' -f5 <<<"$bp"), jail $(cut -d' ' -f5 <<<"$bj")"
 
+say "9. start-up with a project quota against without ($R_START rounds, interleaved)"
+# A second user whose uploads are on a loop-mounted XFS with prjquota and a
+# quota: the launcher's extra work is quota_check() (a few syscalls on the
+# uploads fd).  Both run through setpriv as root, so each side pays the same.
+UQ=sjb-quota QMNT=$BR/qhome QIMG=$BR/quota.img
+qrow="n/a: this kernel cannot mount XFS with prjquota (CONFIG_XFS_QUOTA)"
+truncate -s 0 "$QIMG"; truncate -s 320M "$QIMG"; mkfs.xfs -q -f "$QIMG"
+QDEV=$(losetup -f --show "$QIMG"); install -d -m 0755 "$QMNT"
+if mount -o prjquota "$QDEV" "$QMNT" 2>/dev/null; then
+        chmod 0755 "$QMNT"
+        id $UQ >/dev/null 2>&1 || useradd -M -d "$QMNT/$UQ" -s "$J" $UQ
+        usermod -p '*' -d "$QMNT/$UQ" $UQ
+        install -d -m 0750 -o root -g $UQ "$QMNT/$UQ"; install -d -m 0750 -o $UQ -g $UQ "$QMNT/$UQ/uploads"
+        printf '[user %s]\nlog_level = INFO\nquota = 1G\n' $UQ >>"$BR/etc/sftpjail.conf"
+        "$BR/build-normal/src/sftpjailctl" doctor --fix >/dev/null || true
+        "$BR/build-normal/src/sftpjailctl" quota $UQ >&2
+        sp() { echo setpriv --reuid "$1" --regid "$1" --init-groups "$J" --subsystem; }
+        # shellcheck disable=SC2046 # word splitting of sp is intended
+        tq=$("$BR/bin/interleave" "$R_START" :noquota $(sp $U) :quota $(sp $UQ) | cat)
+        echo "$tq" >&2
+        qrow="without $(med noquota <<<"$tq") ms, with $(med quota <<<"$tq") ms: +$(awk -v a="$(med quota <<<"$tq")" -v b="$(med noquota <<<"$tq")" 'BEGIN{printf "%.1f", (a/b-1)*100}')% (target <= 3%)"
+        umount "$QMNT"
+        sed -i "/^\[user $UQ\]/,\$d" "$BR/etc/sftpjail.conf"
+fi
+losetup -d "$QDEV"; rm -f "$QIMG"
+row "start-up with a quota (XFS prjquota) vs without: median ms" "-" "$qrow" "-"
+
 say "8. memory of $N_LIVE live sessions"
 mounts_before=$(wc -l </proc/1/mountinfo)
 kmem() { awk '/^(Slab|KernelStack|PageTables):/{s+=$2} END{print s}' /proc/meminfo; }

@@ -215,6 +215,20 @@ static int handle_global(struct parse_state *st, const char *name, const char *v
                 c->audit_best_effort = streq(value, "best-effort");
                 return 1;
         }
+        if (streq(name, "quota_project_base")) {
+                /* 1 .. 2^32-2: 0 is the kernel's default project, 2^32-1 is -1. */
+                char *end = NULL;
+                unsigned long v = 0;
+                if (c->quota_project_base)
+                        return fail(st, "'%s' set twice", name);
+                errno = 0;
+                if (value[0] >= '0' && value[0] <= '9')
+                        v = strtoul(value, &end, 10);
+                if (!v || errno || !end || *end || v > 4294967294UL)
+                        return fail(st, "quota_project_base must be a number from 1 to 4294967294, got '%s'", value);
+                c->quota_project_base = v;
+                return 1;
+        }
         return fail(st, "unknown key '%s' in [global]", name);
 }
 

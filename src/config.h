@@ -47,6 +47,9 @@ struct config {
         char *home_base;    /* if set, every home must be below it */
         bool audit_best_effort; /* audit = best-effort: serve even when the log cannot be written */
         bool audit_set;
+        /* quota_project_base: project quota ids are base + uid (quota.h);
+         * 0 here = not set, QUOTA_PROJECT_BASE_DEFAULT applies. */
+        unsigned long quota_project_base;
         struct rule *rules;
         size_t n_rules;
 };

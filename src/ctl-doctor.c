@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* doctor: find what would refuse or weaken a login, one line per problem
  * with what to do; --fix repairs what is safe to repair (owners, modes,
- * missing uploads directories, the launcher's file capabilities). */
+ * missing uploads directories, the launcher's file capabilities, a
+ * project quota's id, inherit flag and kernel limits). */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "pathrule.h"
+#include "quota.h"
 #include "slots.h"
 #include "util.h"
 
@@ -259,6 +261,11 @@ static void check_jail(const struct config *c, const struct identity *id, const 
         }
         if (fix) {
                 repair_user_dirs(id, p);
+                /* The project id, inherit flag and kernel limits of a
+                 * quota (after the directories: they may have been made). */
+                if (limits_have_quota(&p->limits) && quota_area(p->access, p->uploads) &&
+                    ctl_quota_setup(c, id, p, false) > 0)
+                        did_fix("set the user's project quota as configured");
                 if (jail_resolve(&j, c, id, p) == 0) {
                         jail_close(&j);
                         return;
@@ -284,9 +291,13 @@ static void check_user(const struct config *c, const char *name, const char **ss
         identity_free(&id);
 }
 
-/* The limits a login of this user needs in place. */
+/* The limits a login of this user needs in place.  (A quota that cannot
+ * be enforced is jail_resolve()'s refusal, reported by check_jail().) */
 static void check_limits(const struct identity *id, const struct policy *p)
 {
+        if (limits_have_quota(&p->limits) && !quota_area(p->access, p->uploads))
+                printf("note: user %s: access=readonly: quota and quota_files are ignored (nothing is writable)\n",
+                       id->name);
         if (p->limits.max_sessions > 0 && slots_count(SFTPJAIL_SLOTS_DIR, id->uid, p->limits.max_sessions) < 0) {
                 if (fix && ctl_slots_dir_create() == 0 &&
                     slots_count(SFTPJAIL_SLOTS_DIR, id->uid, p->limits.max_sessions) >= 0)
@@ -404,8 +415,9 @@ static const char doctor_usage[] =
         "the kernel's features.  One line per problem, saying what to do.\n"
         "Exit status 1 if any problem remains.\n"
         "\n"
-        "  --fix                repair owners, modes, missing uploads directories and\n"
-        "                       the launcher's capabilities\n"
+        "  --fix                repair owners, modes, missing uploads directories,\n"
+        "                       the launcher's capabilities and a quota's project id,\n"
+        "                       inherit flag and kernel limits\n"
         "  --sshd-config FILE   sshd configuration to check (repeatable; default:\n"
         "                       /etc/ssh/sshd_config and " SFTPJAIL_CONFDIR "/sshd_config\n"
         "                       where they exist)\n";

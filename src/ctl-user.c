@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "identity.h"
+#include "quota.h"
 #include "util.h"
 
 static int changes;
@@ -140,12 +141,21 @@ static bool find_user_section(const char *text, const char *name, size_t *start,
         return false;
 }
 
-static void write_keys(FILE *f, const char *access, const char *umask_s)
+/* The keys add-user writes into [user NAME]; NULL = left as it is. */
+struct user_keys {
+        const char *access, *umask, *quota, *quota_files;
+};
+
+static void write_keys(FILE *f, const struct user_keys *k)
 {
-        if (access)
-                fprintf(f, "access = %s\n", access);
-        if (umask_s)
-                fprintf(f, "umask = %s\n", umask_s);
+        if (k->access)
+                fprintf(f, "access = %s\n", k->access);
+        if (k->umask)
+                fprintf(f, "umask = %s\n", k->umask);
+        if (k->quota)
+                fprintf(f, "quota = %s\n", k->quota);
+        if (k->quota_files)
+                fprintf(f, "quota_files = %s\n", k->quota_files);
 }
 
 /* Does the line's text k (after its indentation) set `key`? */
@@ -160,7 +170,7 @@ static bool is_key(const char *k, const char *key)
  * given key (other keys of the section kept); remove it if remove.  Built
  * in a memory stream, so its size is bounded only by memory, never by a
  * guess; NULL with errno on failure. */
-static char *edit_config(const char *text, const char *name, const char *access, const char *umask_s, bool remove)
+static char *edit_config(const char *text, const char *name, const struct user_keys *keys, bool remove)
 {
         size_t start, end, len = 0;
         bool found = find_user_section(text, name, &start, &end);
@@ -177,7 +187,7 @@ static char *edit_config(const char *text, const char *name, const char *access,
                 if (*text && text[strlen(text) - 1] != '\n')
                         fputc('\n', f);
                 fprintf(f, "[user %s]\n", name);
-                write_keys(f, access, umask_s);
+                write_keys(f, keys);
         } else {
                 fwrite(text, 1, start, f);
                 /* Keep the section's lines except the keys we set. */
@@ -186,10 +196,12 @@ static char *edit_config(const char *text, const char *name, const char *access,
                         size_t l = (size_t)(eol - p) + (*eol ? 1 : 0);
                         const char *k = p + strspn(p, " \t");
                         bool header = p == text + start;
-                        if (header || !((access && is_key(k, "access")) || (umask_s && is_key(k, "umask"))))
+                        if (header || !((keys->access && is_key(k, "access")) || (keys->umask && is_key(k, "umask")) ||
+                                        (keys->quota && is_key(k, "quota")) ||
+                                        (keys->quota_files && is_key(k, "quota_files"))))
                                 fwrite(p, 1, l, f);
                         if (header)
-                                write_keys(f, access, umask_s);
+                                write_keys(f, keys);
                         p += l;
                 }
                 fputs(text + end, f);
@@ -209,7 +221,7 @@ static char *edit_config(const char *text, const char *name, const char *access,
 
 /* The configuration with a [user NAME] edit applied, validated before it
  * is written.  Returns 0, or -1 with a message. */
-static int update_config(const char *name, const char *access, const char *umask_s, bool remove, bool dry)
+static int update_config(const char *name, const struct user_keys *keys, bool remove, bool dry)
 {
         char err[1024];
         struct config c;
@@ -222,7 +234,7 @@ static int update_config(const char *name, const char *access, const char *umask
         config_free(&c);
         const char *why;
         text = read_text_file(SFTPJAIL_CONFIG_FILE, CONFIG_FILE_MAX, &why);
-        next = text ? edit_config(text, name, access, umask_s, remove) : NULL;
+        next = text ? edit_config(text, name, keys, remove) : NULL;
         if (!next) {
                 ctl_error("%s: %s", SFTPJAIL_CONFIG_FILE, why ? why : strerror(errno));
                 return -1;
@@ -347,8 +359,43 @@ static int ensure_dir(const char *path, uid_t uid, gid_t gid, mode_t mode)
         return 0;
 }
 
+/* The project quota the configuration now gives the user (whatever rule
+ * sets it), in the kernel.  After the configuration is written: if this
+ * fails, the launcher refuses the user's logins until it is fixed. */
+static int setup_quota(const char *name)
+{
+        struct config c;
+        struct identity id;
+        struct policy p;
+        char err[1024];
+        int r = 0;
+
+        if (config_load(SFTPJAIL_CONFIG_FILE, &c, err, sizeof(err)) < 0) {
+                ctl_error("%s", err);
+                return -1;
+        }
+        if (identity_by_name(name, &id, err, sizeof(err)) < 0) {
+                ctl_error("%s", err);
+                config_free(&c);
+                return -1;
+        }
+        if (policy_resolve(&c, &id, &p) == 0 && limits_have_quota(&p.limits)) {
+                if (!quota_area(p.access, p.uploads))
+                        printf("%s: access=readonly: the quota is ignored (nothing is writable)\n", name);
+                else if ((r = ctl_quota_setup(&c, &id, &p, false)) < 0)
+                        ctl_error("user %s: the quota is configured but not in place: logins are refused until "
+                                  "it is (sftpjailctl doctor --fix)", name);
+                else
+                        changes += r;
+        }
+        identity_free(&id);
+        config_free(&c);
+        return r < 0 ? -1 : 0;
+}
+
 static const char add_usage[] =
         "Usage: sftpjailctl add-user NAME [--key FILE]... [--access MODE] [--umask OCT] [--home-base DIR]\n"
+        "                            [--quota SIZE] [--quota-files N]\n"
         "\n"
         "Create or update a jailed SFTP user: the account (login shell: the\n"
         "launcher; member of group " JAIL_GROUP "), the home BASE/NAME (root:NAME 0750)\n"
@@ -359,16 +406,22 @@ static const char add_usage[] =
         "  --key FILE         public key file (repeatable; replaces the stored keys)\n"
         "  --access MODE      readonly | uploads | dropbox | home\n"
         "  --umask OCT        e.g. 027\n"
-        "  --home-base DIR    where new homes go (default " DEFAULT_HOME_BASE ")\n";
+        "  --home-base DIR    where new homes go (default " DEFAULT_HOME_BASE ")\n"
+        "  --quota SIZE       project quota on the writable area (K M G T; none)\n"
+        "  --quota-files N    at most N files and directories there (none)\n"
+        "                     (both: project id and inherit flag on the area and\n"
+        "                     everything in it, and the kernel's limits; XFS or\n"
+        "                     ext4 mounted with prjquota, see sftpjailctl(8))\n";
 
 int cmd_add_user(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "key", required_argument, NULL, 'k' },       { "access", required_argument, NULL, 'a' },
                 { "umask", required_argument, NULL, 'u' },     { "home-base", required_argument, NULL, 'b' },
+                { "quota", required_argument, NULL, 'q' },     { "quota-files", required_argument, NULL, 'Q' },
                 { "help", no_argument, NULL, 'h' },           { 0 },
         };
-        const char *access = NULL, *umask_s = NULL, *base = NULL;
+        const char *access = NULL, *umask_s = NULL, *base = NULL, *quota = NULL, *quota_files = NULL;
         _cleanup_free_ char *keys = NULL;
         size_t keys_len = 0;
         _cleanup_fclose_ FILE *keys_f = open_memstream(&keys, &keys_len);
@@ -426,6 +479,26 @@ int cmd_add_user(int argc, char **argv)
                         }
                         base = optarg;
                         break;
+                case 'q':
+                case 'Q': {
+                        const char **dst = c == 'q' ? &quota : &quota_files;
+                        struct limits l = LIMITS_UNSET;
+                        char err[256];
+                        if (*dst) {
+                                ctl_usage_error(add_usage, "%s given twice", c == 'q' ? "--quota" : "--quota-files");
+                                return CTL_EXIT_USAGE;
+                        }
+                        /* The configuration's own parser: what it accepts is what gets written. */
+                        if (limits_parse_key(&l, c == 'q' ? "quota" : "quota_files", optarg, err, sizeof(err)) != 1) {
+                                ctl_error("%s, not '%s'",
+                                          c == 'q' ? "--quota must be a size such as 10G, 500M, 64K (or none)"
+                                                   : "--quota-files must be a number of files (or none)",
+                                          ctl_quote(optarg));
+                                return CTL_EXIT_USAGE;
+                        }
+                        *dst = optarg;
+                        break;
+                }
                 default:
                         ctl_option_error(add_usage, argv, c);
                         return CTL_EXIT_USAGE;
@@ -458,8 +531,9 @@ int cmd_add_user(int argc, char **argv)
                 ctl_error("refusing to jail a uid 0 account");
                 return CTL_EXIT_USAGE;
         }
+        const struct user_keys ukeys = { access, umask_s, quota, quota_files };
         /* Validate the configuration edit before changing anything. */
-        if (update_config(name, access, umask_s, false, true) < 0)
+        if (update_config(name, &ukeys, false, true) < 0)
                 return CTL_EXIT_ERROR;
 
         if (!getgrnam(JAIL_GROUP)) {
@@ -533,7 +607,9 @@ int cmd_add_user(int argc, char **argv)
                         changed(kpath, "keys written");
                 }
         }
-        if (update_config(name, access, umask_s, false, false) < 0)
+        if (update_config(name, &ukeys, false, false) < 0)
+                return CTL_EXIT_ERROR;
+        if (setup_quota(name) < 0)
                 return CTL_EXIT_ERROR;
         if (!changes)
                 printf("%s: no changes\n", name);
@@ -592,7 +668,7 @@ int cmd_remove_user(int argc, char **argv)
         char home[PATH_MAX], kpath[PATH_MAX];
         snprintf(home, sizeof(home), "%s", pw->pw_dir);
         snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
-        if (update_config(name, NULL, NULL, true, false) < 0)
+        if (update_config(name, &(struct user_keys){ 0 }, true, false) < 0)
                 return CTL_EXIT_ERROR;
         if (unlink(kpath) == 0)
                 changed(kpath, "removed");

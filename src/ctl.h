@@ -2,7 +2,7 @@
 /* sftpjailctl: the admin CLI (run by root).  One file per command group:
  * ctl-user.c (add-user, remove-user), ctl-doctor.c, ctl-explain.c,
  * ctl-sessions.c (sessions, kill-session), ctl-filter.c (print-filter),
- * ctl-netns.c (netns). */
+ * ctl-netns.c (netns), ctl-quota.c (quota). */
 #pragma once
 
 #include <stdbool.h>
@@ -28,6 +28,11 @@ int cmd_sessions(int argc, char **argv);
 int cmd_kill_session(int argc, char **argv);
 int cmd_print_filter(int argc, char **argv);
 int cmd_netns(int argc, char **argv);
+int cmd_quota(int argc, char **argv);
+/* Project quota of a user with quota/quota_files (ctl-quota.c): project id
+ * and inherit flag on the writable area and everything below it, then the
+ * kernel's limits.  Returns 1 changed, 0 nothing to do, -1 (message out). */
+int ctl_quota_setup(const struct config *c, const struct identity *id, const struct policy *p, bool quiet);
 /* The shared network namespace, for doctor: one line unless quiet_ok and
  * all is well (a missing one is a note); CTL_EXIT_PROBLEMS if logins would be refused. */
 int ctl_netns_status(bool quiet_ok);

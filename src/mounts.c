@@ -16,6 +16,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "pathrule.h"
+#include "quota.h"
 
 #ifndef MULTIARCH_TRIPLET
 #error "MULTIARCH_TRIPLET must be defined by the build"
@@ -264,6 +265,25 @@ static int check_home_overlap(struct jail *j)
         return 0;
 }
 
+/* quota / quota_files: a session is never served without its limit, so
+ * a quota the kernel would not enforce refuses the login (quota.h).  By
+ * fd, without privilege and without reading the mount table: the fd is the
+ * very directory that gets mounted.  A readonly user has nothing to limit. */
+static int resolve_quota(struct jail *j, const struct config *c)
+{
+        const struct policy *p = j->policy;
+        int fd = p->uploads ? j->uploads_src : p->access == ACCESS_HOME ? j->home_src : -1;
+        char path[PATH_MAX * 2];
+        uint32_t id;
+
+        if (!limits_have_quota(&p->limits) || fd < 0)
+                return 0;
+        snprintf(path, sizeof(path), "%s%s%s", j->id->home, p->uploads ? "/" : "", p->uploads ? p->uploads : "");
+        if (quota_project_id(c, j->id->uid, &id, j->err, sizeof(j->err)) < 0)
+                return -1;
+        return quota_check(fd, path, id, &p->limits, j->err, sizeof(j->err));
+}
+
 static int resolve(struct jail *j, const struct config *c)
 {
         const struct policy *p = j->policy;
@@ -284,6 +304,8 @@ static int resolve(struct jail *j, const struct config *c)
                         return -1;
                 j->uploads_attr = flags;
         }
+        if (resolve_quota(j, c) < 0)
+                return -1;
         /* The start directory only has to exist: sftp-server chdirs there. */
         if (*p->start_dir) {
                 int fd = open_subdir(j, p->start_dir, "start", &st);

@@ -21,6 +21,7 @@ static const char usage[] =
         "\n"
         "Commands:\n"
         "  add-user NAME [--key FILE]... [--access MODE] [--umask OCT] [--home-base DIR]\n"
+        "           [--quota SIZE] [--quota-files N]\n"
         "                          provision (or update) a jailed SFTP user; idempotent\n"
         "  remove-user NAME [--keep-files]\n"
         "                          end a user's jail access (and delete the account and home)\n"
@@ -32,6 +33,8 @@ static const char usage[] =
         "  print-filter            the seccomp filter every login gets\n"
         "  netns [status|create|remove]\n"
         "                          the empty network namespace all jails share\n"
+        "  quota USER | --report [--json]\n"
+        "                          project quota usage, limits and whether it is enforced\n"
         "\n"
         "  --help                  help for a command\n"
         "  --version               print the version\n"
@@ -238,6 +241,7 @@ int main(int argc, char **argv)
                 { "doctor", cmd_doctor },     { "explain", cmd_explain },
                 { "sessions", cmd_sessions }, { "kill-session", cmd_kill_session },
                 { "print-filter", cmd_print_filter }, { "netns", cmd_netns },
+                { "quota", cmd_quota },
         };
 
         if (argc < 2) {

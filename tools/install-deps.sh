@@ -4,11 +4,11 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
         # build
-        meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libinih-dev
+        meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libinih-dev libmount-dev
         # run
         openssh-server openssh-sftp-server openssh-client libcap2-bin
         # test
-        python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp
+        python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp xfsprogs e2fsprogs
         systemd-container systemd nftables
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine

@@ -40,8 +40,9 @@ write_config <<<"[user $U]"
 check "the sink is back: login works" sftp_batch $U <<<"ls"
 
 # ---- a sink that stalls mid-session ----
-for i in $(seq 1 4000); do echo "ls"; done >"$W/many"
+for _ in $(seq 1 4000); do echo "ls"; done >"$W/many"
 start=$(grep -c "user=$U session start" "$SYSLOG")
+# shellcheck disable=SC2154 # set by start_syslog in lib.sh
 kill -STOP "$_syslog_pid"
 t0=$(date +%s)
 sftp_batch $U <"$W/many" >/dev/null 2>&1 &
