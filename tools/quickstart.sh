@@ -74,6 +74,16 @@ if [ -d /run/systemd/system ]; then
 else
         # No systemd as PID 1 (a container, a CI machine): what the unit's
         # ExecStartPre= lines do, then sshd in the background.
+        # Every session's records go to /dev/log, and with audit = required
+        # (the default) no session is served without it: without journald,
+        # run a syslog daemon (records land in /var/log/auth.log).
+        if ! [ -S /dev/log ]; then
+                say "no log sink at /dev/log: starting rsyslogd"
+                dpkg-query -W -f='${Status}' rsyslog 2>/dev/null | grep -q "install ok installed" ||
+                        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rsyslog >/dev/null
+                rsyslogd
+                for _ in $(seq 1 50); do [ -S /dev/log ] && break; sleep 0.1; done
+        fi
         sftpjailctl netns create
         install -d -m 0755 "$CONFDIR/ssh"
         for t in ed25519 rsa; do
