@@ -495,28 +495,7 @@ int cmd_doctor(int argc, char **argv)
                 check_sftp_requests(c.sftp_server);
                 /* Users: members of the jailed group and every [user]. */
                 const char *names[1024];
-                size_t n = 0;
-                struct group *gr = getgrnam(JAIL_GROUP);
-                struct passwd *pw;
-                setpwent();
-                while ((pw = getpwent()) && n < ELEMENTSOF(names)) {
-                        bool in = gr && pw->pw_gid == gr->gr_gid;
-                        for (char **m = gr ? gr->gr_mem : NULL; m && *m && !in; m++)
-                                in = streq(*m, pw->pw_name);
-                        if (in)
-                                names[n++] = strdup(pw->pw_name);
-                }
-                endpwent();
-                size_t n_members = n; /* these were strdup'd; the rest belong to c */
-                for (size_t i = 0; i < c.n_rules && n < ELEMENTSOF(names); i++) {
-                        bool dup = false;
-                        if (c.rules[i].kind != RULE_USER)
-                                continue;
-                        for (size_t k = 0; k < n; k++)
-                                dup |= streq(names[k], c.rules[i].name);
-                        if (!dup)
-                                names[n++] = c.rules[i].name;
-                }
+                size_t n_members, n = ctl_jailed_users(&c, names, ELEMENTSOF(names), &n_members);
                 for (size_t i = 0; i < n; i++)
                         check_user(&c, names[i], cfgs, n_cfgs);
                 for (size_t i = 0; i < n_members; i++)

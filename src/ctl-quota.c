@@ -427,28 +427,7 @@ int cmd_quota(int argc, char **argv)
         if (name) {
                 names[n++] = name;
         } else {
-                /* Members of the jailed group, then every [user] rule. */
-                struct group *gr = getgrnam(JAIL_GROUP);
-                struct passwd *pw;
-                setpwent();
-                while ((pw = getpwent()) && n < ELEMENTSOF(names)) {
-                        bool in = gr && pw->pw_gid == gr->gr_gid;
-                        for (char **m = gr ? gr->gr_mem : NULL; m && *m && !in; m++)
-                                in = streq(*m, pw->pw_name);
-                        if (in && (names[n] = strdup(pw->pw_name)))
-                                n++;
-                }
-                endpwent();
-                n_members = n;
-                for (size_t i = 0; i < c.n_rules && n < ELEMENTSOF(names); i++) {
-                        bool dup = false;
-                        if (c.rules[i].kind != RULE_USER)
-                                continue;
-                        for (size_t k = 0; k < n; k++)
-                                dup |= streq(names[k], c.rules[i].name);
-                        if (!dup)
-                                names[n++] = c.rules[i].name;
-                }
+                n = ctl_jailed_users(&c, names, ELEMENTSOF(names), &n_members);
         }
         if (json && report)
                 printf("[");

@@ -58,3 +58,9 @@ const char *ctl_quote(const char *s);
 void ctl_usage_error(const char *usage_text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ctl_option_error(const char *usage_text, char **argv, int c);
 /* Identities: identity.h (the launcher's own rules). */
+
+/* The users doctor and quota look at: members of group JAIL_GROUP, then
+ * every [user] rule of c, each once.  The first *n_owned names are
+ * malloc'd (free them); the rest point into c.  Returns how many. */
+struct config;
+size_t ctl_jailed_users(const struct config *c, const char **names, size_t max, size_t *n_owned);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -229,6 +231,36 @@ int ctl_run(char *const argv[], char **out)
         if (waitpid(pid, &status, 0) < 0)
                 return -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+size_t ctl_jailed_users(const struct config *c, const char **names, size_t max, size_t *n_owned)
+{
+        struct group *gr = getgrnam(JAIL_GROUP);
+        struct passwd *pw;
+        size_t n = 0;
+
+        /* Members of the jailed group (strdup'd: the first *n_owned) ... */
+        setpwent();
+        while ((pw = getpwent()) && n < max) {
+                bool in = gr && pw->pw_gid == gr->gr_gid;
+                for (char **m = gr ? gr->gr_mem : NULL; m && *m && !in; m++)
+                        in = streq(*m, pw->pw_name);
+                if (in && (names[n] = strdup(pw->pw_name)))
+                        n++;
+        }
+        endpwent();
+        *n_owned = n;
+        /* ... then every [user] rule not seen yet (the config's strings). */
+        for (size_t i = 0; i < c->n_rules && n < max; i++) {
+                bool dup = false;
+                if (c->rules[i].kind != RULE_USER)
+                        continue;
+                for (size_t k = 0; k < n; k++)
+                        dup |= streq(names[k], c->rules[i].name);
+                if (!dup)
+                        names[n++] = c->rules[i].name;
+        }
+        return n;
 }
 
 int main(int argc, char **argv)
