@@ -224,7 +224,7 @@ check "doctor: a name sftpjail lacks is a problem, named" \
 check "doctor: the launcher's refusal of a script as sftp-server" \
         grep -q "^problem: user $U: logins are refused: $W/other-sftp-server: not an ELF file" <<<"$out"
 check "doctor: exactly those two request-name problems more than with the real sftp-server" \
-        [ "$(grep "^problem:" <<<"$out" | grep -vc "logins are refused")" -eq $((problems + 2)) -a $rc -eq 1 ]
+        [ "$(grep "^problem:" <<<"$out" | grep -vcF "problem: user $U: logins are refused: $W/other-sftp-server: not an ELF")" -eq $((problems + 2)) -a $rc -eq 1 ]
 write_config <<CFG
 [global]
 sftp_server = $W/no-such-sftp-server
