@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
 
+#include <endian.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <paths.h>
 #include <poll.h>
@@ -52,12 +54,18 @@ static struct {
         bool gone; /* the sink went away and did not come back */
 } q = { .fd = -1 };
 
-static int sink_connect(int flags)
+/* Where the supervisor's queue sends: journald's native socket where it
+ * runs (records keep their fields, and names their exact bytes), else
+ * syslog's.  The launcher's few lines always go through syslog(3). */
+static const char *sink_path = _PATH_LOG;
+static bool journal;
+
+static int sink_connect_to(const char *path, int flags)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | flags, 0);
 
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", _PATH_LOG);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
         if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
                 int e = errno;
                 close(fd);
@@ -65,6 +73,11 @@ static int sink_connect(int flags)
                 return -1;
         }
         return fd;
+}
+
+static int sink_connect(int flags)
+{
+        return sink_connect_to(sink_path, flags);
 }
 
 int log_sink_check(char *why, size_t len)
@@ -81,9 +94,14 @@ int log_sink_check(char *why, size_t len)
 
 int log_queue_open(char *why, size_t len)
 {
-        q.fd = sink_connect(SOCK_NONBLOCK);
+        q.fd = sink_connect_to(LOG_JOURNAL_SOCKET, SOCK_NONBLOCK);
+        if (q.fd >= 0) {
+                sink_path = LOG_JOURNAL_SOCKET;
+                journal = true;
+        } else
+                q.fd = sink_connect(SOCK_NONBLOCK);
         if (q.fd < 0) {
-                snprintf(why, len, "%s: %s", _PATH_LOG, strerror(errno));
+                snprintf(why, len, "%s: %s", sink_path, strerror(errno));
                 return -1;
         }
         q.tail = &q.head;
@@ -174,16 +192,71 @@ int log_queue_drain(int timeout_ms)
         }
 }
 
-/* One record as syslog(3) would send it: "<PRI>Mmm dd hh:mm:ss TAG[PID]: text". */
-static void emit(int prio, const char *text, bool force)
+/* One field of journald's native protocol: NAME=value, or, where the
+ * value holds a newline, NAME, LF, its length (64-bit little endian), the
+ * bytes, LF.  Returns the new offset, or (size_t)-1 when it does not fit. */
+static size_t put_field(char *buf, size_t off, size_t size, const char *name, const void *val, size_t len)
 {
-        char rec[9000], ts[32];
+        size_t n = strlen(name);
+        bool binary = memchr(val, '\n', len) != NULL;
+
+        if (off + n + 1 + (binary ? 8 : 0) + len + 1 > size)
+                return (size_t)-1;
+        memcpy(buf + off, name, n);
+        off += n;
+        if (binary) {
+                uint64_t le = htole64((uint64_t)len);
+                buf[off++] = '\n';
+                memcpy(buf + off, &le, 8);
+                off += 8;
+        } else
+                buf[off++] = '=';
+        memcpy(buf + off, val, len);
+        off += len;
+        buf[off++] = '\n';
+        return off;
+}
+
+static void emit_journal(int prio, const char *text, const struct log_field *f, size_t nf, bool force)
+{
+        char rec[LOG_RECORD_MAX], num[32];
+        size_t off = 0;
+
+        snprintf(num, sizeof(num), "%d", LOG_PRI(prio));
+        off = put_field(rec, off, sizeof(rec), "PRIORITY", num, strlen(num));
+        off = put_field(rec, off, sizeof(rec), "SYSLOG_FACILITY", "10", 2); /* authpriv */
+        off = put_field(rec, off, sizeof(rec), "SYSLOG_IDENTIFIER", "sftpjail", 8);
+        snprintf(num, sizeof(num), "%d", (int)getpid());
+        off = put_field(rec, off, sizeof(rec), "SYSLOG_PID", num, strlen(num));
+        off = put_field(rec, off, sizeof(rec), "SFTPJAIL_SESSION", ctx_session, strlen(ctx_session));
+        off = put_field(rec, off, sizeof(rec), "SFTPJAIL_USER", ctx_user, strlen(ctx_user));
+        for (size_t i = 0; i < nf && off != (size_t)-1; i++)
+                off = put_field(rec, off, sizeof(rec), f[i].name, f[i].value, f[i].len);
+        if (off != (size_t)-1)
+                off = put_field(rec, off, sizeof(rec), "MESSAGE", text, strlen(text));
+        if (off == (size_t)-1) {
+                /* Cannot happen with the sizes we send (LOG_RECORD_MAX);
+                 * never send half a record. */
+                q.lost++;
+                return;
+        }
+        queue_push(rec, off, force);
+}
+
+/* One record as syslog(3) would send it: "<PRI>Mmm dd hh:mm:ss TAG[PID]: text". */
+static void emit(int prio, const char *text, const struct log_field *f, size_t nf, bool force)
+{
+        char rec[LOG_RECORD_MAX], ts[32];
         struct tm tm;
         time_t now;
         int n;
 
         if (!q.on) {
                 syslog(prio, "%s", text);
+                return;
+        }
+        if (journal) {
+                emit_journal(prio, text, f, nf, force);
                 return;
         }
         now = time(NULL);
@@ -196,31 +269,46 @@ static void emit(int prio, const char *text, bool force)
         queue_push(rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1, force);
 }
 
+/* "session=S user=U " and the message. */
+static void vformat(char *text, size_t size, const char *fmt, va_list ap)
+{
+        int n = snprintf(text, size, "session=%s user=%s ", ctx_session, ctx_user);
+
+        if (n > 0 && (size_t)n < size)
+                vsnprintf(text + n, size - (size_t)n, fmt, ap);
+}
+
 void log_msg_force(int prio, const char *fmt, ...)
 {
-        char buf[8192], text[8400];
+        char text[LOG_TEXT_MAX];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
+        vformat(text, sizeof(text), fmt, ap);
         va_end(ap);
-        snprintf(text, sizeof(text), "session=%s user=%s %s", ctx_session, ctx_user, buf);
-        emit(prio, text, true);
+        emit(prio, text, NULL, 0, true);
 }
 
 void log_msg(int prio, const char *fmt, ...)
 {
-        /* Room for a forwarded sftp-server message, escaped (supervisor.c
-         * LOG_ESCAPED_MAX), and its truncation note. */
-        char buf[8192];
+        char text[LOG_TEXT_MAX];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
+        vformat(text, sizeof(text), fmt, ap);
         va_end(ap);
-        char text[8400];
-        snprintf(text, sizeof(text), "session=%s user=%s %s", ctx_session, ctx_user, buf);
-        emit(prio, text, false);
+        emit(prio, text, NULL, 0, false);
+}
+
+void log_record(int prio, const struct log_field *f, size_t nf, const char *fmt, ...)
+{
+        char text[LOG_TEXT_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vformat(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        emit(prio, text, f, nf, false);
 }
 
 _noreturn_ void die_(const char *func, int err, const char *fmt, ...)
@@ -250,7 +338,18 @@ _noreturn_ void die_(const char *func, int err, const char *fmt, ...)
         dprintf(STDERR_FILENO, "sftpjail: login refused: %s\n", line);
         char text[1600];
         snprintf(text, sizeof(text), "session=%s user=%s refused: %s (%s)", ctx_session, ctx_user, line, func);
-        emit(LOG_ERR, text, true);
+        emit(LOG_ERR, text, NULL, 0, true);
         log_queue_drain(5000);
         _exit(SFTPJAIL_EXIT_REFUSED);
+}
+
+void log_record_force(int prio, const struct log_field *f, size_t nf, const char *fmt, ...)
+{
+        char text[LOG_TEXT_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vformat(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        emit(prio, text, f, nf, true);
 }

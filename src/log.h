@@ -21,6 +21,22 @@ void log_set_die_fd(int fd);
 void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 /* The same, queued even past the bound: the session's last line. */
 void log_msg_force(int prio, const char *fmt, ...) _printf_(2, 3);
+/* A record with fields of its own: in the journal they are fields
+ * (SFTPJAIL_*, MESSAGE_ID; any bytes), in syslog only the text is sent,
+ * which must carry them too.  Names: upper case, digits, '_'. */
+struct log_field {
+        const char *name;
+        const void *value;
+        size_t len;
+};
+void log_record(int prio, const struct log_field *f, size_t nf, const char *fmt, ...) _printf_(4, 5);
+/* The same, queued even past the bound (the session's end). */
+void log_record_force(int prio, const struct log_field *f, size_t nf, const char *fmt, ...) _printf_(4, 5);
+/* The longest text of one line (a record with two names of sftp-server's
+ * longest, escaped) and of one datagram (the text and its fields). */
+#define LOG_TEXT_MAX 16384
+#define LOG_RECORD_MAX 40960
+#define LOG_JOURNAL_SOCKET "/run/systemd/journal/socket"
 _noreturn_ void die_(const char *func, int err, const char *fmt, ...) _printf_(3, 4);
 
 /* die(): refuse with a message.  die_errno(): append strerror(errno). */
@@ -28,7 +44,9 @@ _noreturn_ void die_(const char *func, int err, const char *fmt, ...) _printf_(3
 #define die_errno(...) die_(__func__, errno ? errno : EIO, __VA_ARGS__)
 
 /* ---- the audit sink ----
- * Records go to syslog's socket, /dev/log (journald or a syslog daemon).
+ * The launcher's records go to syslog's socket, /dev/log (journald or a
+ * syslog daemon); the supervisor's go to journald's native socket where it
+ * runs (LOG_JOURNAL_SOCKET), else to /dev/log.
  * With "audit = required" (the default) a login is refused when nothing
  * listens there, and a session whose records cannot be delivered is ended:
  * no session is served without its log. */

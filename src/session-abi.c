@@ -49,6 +49,8 @@ int supervise_argv_build(const struct supervise_args *a, const char *program, ch
                 used += (size_t)n + 1;
         }
         argv[SUPERVISE_ARG_AUDIT] = a->audit_best_effort ? "best-effort" : "required";
+        argv[SUPERVISE_ARG_HOME] = a->home;
+        argv[SUPERVISE_ARG_AUTH_INFO] = a->auth_info ? a->auth_info : "";
         argv[SUPERVISE_ARGC] = NULL;
         /* What we hand over is exactly what the other side accepts. */
         if (supervise_argv_parse(SUPERVISE_ARGC, (char *const *)argv, &check, err, sizeof(err)) < 0) {
@@ -147,6 +149,12 @@ int supervise_argv_parse(int argc, char *const *argv, struct supervise_args *a, 
                 return fail(err, errlen, "invalid AUDIT '%s'", argv[SUPERVISE_ARG_AUDIT]);
         if (a->idle_timeout && a->channel_fd < 0)
                 return fail(err, errlen, "an idle timeout needs the channel relay (CHANNEL-FD)");
+        a->home = argv[SUPERVISE_ARG_HOME];
+        if (a->home[0] != '/' || strlen(a->home) >= PATH_MAX)
+                return fail(err, errlen, "invalid HOME (not an absolute path)");
+        a->auth_info = argv[SUPERVISE_ARG_AUTH_INFO];
+        if (*a->auth_info && (a->auth_info[0] != '/' || strlen(a->auth_info) >= PATH_MAX))
+                return fail(err, errlen, "invalid AUTH-INFO (not empty, not an absolute path)");
         return 0;
 }
 

@@ -68,6 +68,10 @@ enum supervise_arg {
         SUPERVISE_ARG_MAX_TIME,  /* max_session_time in seconds, 0 = none */
         SUPERVISE_ARG_AUDIT,     /* "required" (end the session when its records cannot be
                                   * delivered) or "best-effort" */
+        SUPERVISE_ARG_HOME,      /* the user's home, absolute: sftp-server's working directory,
+                                  * against which records make its relative names absolute */
+        SUPERVISE_ARG_AUTH_INFO, /* sshd's SSH_USER_AUTH file (ExposeAuthInfo), or "": the key
+                                  * that authenticated, for the records (authinfo.h) */
         SUPERVISE_ARGC
 };
 
@@ -78,6 +82,7 @@ struct supervise_args {
         int slot_fd, channel_fd; /* -1 when not used */
         long idle_timeout, max_session_time; /* seconds, 0 = none */
         bool audit_best_effort;
+        const char *home, *auth_info;
 };
 
 /* Room for the numbers supervise_argv_build() formats. */

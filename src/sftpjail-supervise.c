@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+#include "authinfo.h"
 #include "build-config.h"
 #include "log.h"
 #include "session-abi.h"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
                     SFTPJAIL_SUPERVISE_PATH);
         if (ok < 0)
                 die("%s; usage: sftpjail-supervise SESSION USER CLIENT CHILD-PID NOTIFY-FD STATUS-FD LOG-FD "
-                    "READY-FD SLOT-FD CHANNEL-FD IDLE MAX-TIME (run by the launcher only)",
+                    "READY-FD SLOT-FD CHANNEL-FD IDLE MAX-TIME AUDIT HOME AUTH-INFO (run by the launcher only)",
                     err);
         sess.id = a.session;
         sess.user = a.user;
@@ -73,6 +74,12 @@ int main(int argc, char **argv)
         if (log_queue_open(err, sizeof(err)) < 0 && !a.audit_best_effort)
                 die("the audit log cannot be written (%s); with audit = required no session is served", err);
         sess.audit_required = !a.audit_best_effort;
+        /* The key that authenticated (sshd's ExposeAuthInfo), read as the
+         * user: a record without it is still a record. */
+        static char key[AUTHINFO_KEY_MAX];
+        if (*a.auth_info && authinfo_read(a.auth_info, key) == 0)
+                sess.key = key;
+        sess.home = a.home;
         sess.idle_timeout = a.idle_timeout;
         sess.max_session_time = a.max_session_time;
         if (a.channel_fd >= 0) {

@@ -59,6 +59,7 @@
 struct invocation {
         char *original_command; /* SSH_ORIGINAL_COMMAND, or NULL */
         char client[128];       /* from SSH_CONNECTION, validated */
+        char auth_info[256];    /* SSH_USER_AUTH (sshd's ExposeAuthInfo file), or "" */
 };
 
 /* fds 0-2 must be open (else our own files could land on them and be
@@ -91,6 +92,13 @@ static void take_environment(struct invocation *inv)
                 if (alen > 0 && alen < 64 && conn[alen] == ' ' && !errno && port <= 65535 && *end == ' ')
                         snprintf(inv->client, sizeof(inv->client), "%.*s:%lu", (int)alen, conn, port);
         }
+        /* sshd's file naming the key that authenticated: only its name
+         * here (an absolute path without control characters); the
+         * supervisor reads it, as the user (authinfo.h). */
+        const char *auth = getenv("SSH_USER_AUTH");
+        inv->auth_info[0] = '\0';
+        if (auth && auth[0] == '/' && strlen(auth) < sizeof(inv->auth_info) && strcspn(auth, "\n\r\t") == strlen(auth))
+                snprintf(inv->auth_info, sizeof(inv->auth_info), "%s", auth);
         /* Nothing from the caller's environment reaches sftp-server or
          * influences us past this point (LD_*, locale, TZ, ...). */
         if (clearenv() != 0)
@@ -449,7 +457,7 @@ int main(int argc, char **argv)
                 .notify_fd = notify[1], .status_fd = status_pipe[0], .log_fd = log_pipe[0], .ready_fd = ready_pipe[1],
                 .slot_fd = slot_fd, .channel_fd = chan_pipe[1],
                 .idle_timeout = (long)pol.limits.idle_timeout, .max_session_time = (long)pol.limits.max_session_time,
-                .audit_best_effort = cfg.audit_best_effort,
+                .audit_best_effort = cfg.audit_best_effort, .home = id.home, .auth_info = inv.auth_info,
         };
         exec_supervisor(&sa, env_tz);
 }

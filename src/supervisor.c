@@ -2,6 +2,7 @@
 #include "supervisor.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,8 +170,13 @@ static void refused_syscall(struct session *s)
                 return;
         }
         snprintf(s->refused, sizeof(s->refused), "%s", seccomp_syscall_name(n.data.nr));
-        log_msg(LOG_ERR, "seccomp: sftp-server called %s (nr %d), which the policy refuses; ending the session",
-                s->refused, n.data.nr);
+        struct log_field f[] = {
+                { "MESSAGE_ID", SFTPJAIL_MSGID_SECCOMP, 32 },
+                { "SFTPJAIL_EVENT", "seccomp", 7 },
+                { "SFTPJAIL_SYSCALL", s->refused, strlen(s->refused) },
+        };
+        log_record(LOG_ERR, f, 3, "seccomp: sftp-server called %s (nr %d), which the policy refuses; ending the session",
+                   s->refused, n.data.nr);
         kill(s->child, SIGKILL);
 }
 
@@ -188,8 +194,143 @@ static double elapsed(const struct timespec *since)
  * tab, CR and LF) always fits whole. */
 #define LOG_ESCAPED_MAX 4096
 
+/* "2026-12-06T01:02:03.456Z" */
+static void iso_time(const struct timespec *t, char *out, size_t len)
+{
+        struct tm tm;
+        char ymd[32];
+
+        gmtime_r(&t->tv_sec, &tm);
+        strftime(ymd, sizeof(ymd), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(out, len, "%s.%03ldZ", ymd, t->tv_nsec / 1000000);
+}
+
+/* A record's names, absolute, in bytes; escaped for the text. */
+#define NAME_MAX_BYTES (PATH_MAX + SESSION_SFTP_SERVER_MSG_MAX)
+#define NAME_ESCAPED_MAX (4 * NAME_MAX_BYTES + 1)
+
+/* sftp-server names files as the client did: a relative name is in its
+ * working directory, the home, which the jail shows at its host path; so
+ * home + "/" + name is the host's path for it. */
+static size_t absolute(const char *home, const char *name, size_t len, char *out, size_t size)
+{
+        size_t h = strlen(home), n = 0;
+
+        if (len && name[0] == '/') {
+                n = len < size ? len : size;
+                memcpy(out, name, n);
+                return n;
+        }
+        if (h + 1 + len > size)
+                len = size - h - 1; /* cannot happen: size is home's max + a name's */
+        memcpy(out, home, h);
+        n = h;
+        if (!(h == 1 && home[0] == '/'))
+                out[n++] = '/';
+        memcpy(out + n, name, len);
+        return n + len;
+}
+
+/* One record of records.c: a line of key=value pairs after our
+ * "session=S user=U" (the contract of docs/records.md: the first keys in
+ * this order, values that may hold anything quoted and escaped as
+ * log_escape() does), and in the journal the same as SFTPJAIL_* fields,
+ * names with their exact bytes. */
+static void emit_record(void *ctx, const struct rec *r)
+{
+        struct session *s = ctx;
+        static char apath[NAME_MAX_BYTES], ato[NAME_MAX_BYTES], path[NAME_ESCAPED_MAX], to[NAME_ESCAPED_MAX],
+                extra[NAME_ESCAPED_MAX + 512];
+        char start[40], end[40], bytes[24] = "", dur[32], handle[24] = "";
+        double d = (double)(r->end.tv_sec - r->start.tv_sec) + (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
+        const char *event = rec_event_name(r->event);
+        struct log_field f[20];
+        size_t n = 0, l, plen, tlen = 0;
+
+#define FIELD(name_, val_, len_) (f[n++] = (struct log_field){ (name_), (val_), (len_) })
+        plen = absolute(s->home, r->path, r->path_len, apath, sizeof(apath));
+        log_escape(apath, plen, path, sizeof(path));
+        to[0] = '\0';
+        if (r->to) {
+                /* A symlink's target is text for the link, not a path here. */
+                if (r->event == REC_LINK && streq(r->detail, "symlink"))
+                        memcpy(ato, r->to, tlen = r->to_len < sizeof(ato) ? r->to_len : sizeof(ato));
+                else
+                        tlen = absolute(s->home, r->to, r->to_len, ato, sizeof(ato));
+                log_escape(ato, tlen, to, sizeof(to));
+        }
+        iso_time(&r->start, start, sizeof(start));
+        iso_time(&r->end, end, sizeof(end));
+        snprintf(dur, sizeof(dur), "%.3f", d < 0 ? 0.0 : d);
+        if (r->bytes_known)
+                snprintf(bytes, sizeof(bytes), "%" PRIu64, r->bytes);
+        FIELD("MESSAGE_ID", r->event == REC_TRANSFER ? SFTPJAIL_MSGID_TRANSFER : SFTPJAIL_MSGID_OPERATION, 32);
+        FIELD("SFTPJAIL_EVENT", event, strlen(event));
+        if (r->direction)
+                FIELD("SFTPJAIL_DIRECTION", r->direction, strlen(r->direction));
+        FIELD("SFTPJAIL_STATUS", r->status, strlen(r->status));
+        if (r->event == REC_TRANSFER && r->bytes_known)
+                FIELD("SFTPJAIL_BYTES", bytes, strlen(bytes));
+        FIELD("SFTPJAIL_PATH", apath, plen);
+        if (r->to)
+                FIELD("SFTPJAIL_TO", ato, tlen);
+        FIELD("SFTPJAIL_EXACT", r->exact ? "yes" : "no", r->exact ? 3 : 2);
+        FIELD("SFTPJAIL_CLIENT", s->client, strlen(s->client));
+        if (s->key)
+                FIELD("SFTPJAIL_KEY", s->key, strlen(s->key));
+        if (r->event == REC_TRANSFER) {
+                snprintf(handle, sizeof(handle), "%" PRIu64, r->handle);
+                FIELD("SFTPJAIL_HANDLE", handle, strlen(handle));
+        }
+        FIELD("SFTPJAIL_START", start, strlen(start));
+        FIELD("SFTPJAIL_END", end, strlen(end));
+        FIELD("SFTPJAIL_DURATION", dur, strlen(dur));
+        if (r->error)
+                FIELD("SFTPJAIL_ERROR", r->error, strlen(r->error));
+        if (r->detail && *r->detail)
+                FIELD("SFTPJAIL_DETAIL", r->detail, strlen(r->detail));
+#undef FIELD
+
+        /* The text: the fixed keys first, then the rest. */
+        l = 0;
+#define APPEND(...)                                                                      \
+        do {                                                                             \
+                if (l < sizeof(extra))                                                   \
+                        l += (size_t)snprintf(extra + l, sizeof(extra) - l, __VA_ARGS__); \
+        } while (0)
+        extra[0] = '\0';
+        if (r->to)
+                APPEND(" to=\"%s\"", to);
+        if (!r->exact)
+                APPEND(" exact=no");
+        if (r->event == REC_TRANSFER)
+                APPEND(" handle=%s", handle);
+        APPEND(" client=%s", s->client);
+        if (s->key)
+                APPEND(" key=\"%s\"", s->key);
+        APPEND(" start=%s end=%s duration=%s", start, end, dur);
+        if (r->error) {
+                char e[256];
+                log_escape(r->error, strlen(r->error), e, sizeof(e));
+                APPEND(" error=\"%s\"", e);
+        }
+        if (r->detail && *r->detail) {
+                char e[256];
+                log_escape(r->detail, strlen(r->detail), e, sizeof(e));
+                APPEND(" detail=\"%s\"", e);
+        }
+#undef APPEND
+        if (r->event == REC_TRANSFER)
+                log_record(LOG_INFO, f, n, "event=transfer direction=%s status=%s bytes=%s path=\"%s\"%s",
+                           r->direction, r->status, r->bytes_known ? bytes : "unknown", path, extra);
+        else
+                log_record(LOG_INFO, f, n, "event=%s status=%s path=\"%s\"%s", event, r->status, path, extra);
+}
+
 /* One record from sftp-server's stderr: one message of its log.c (one
- * write()), whatever bytes it contains, is one syslog line.  full is its
+ * write()), whatever bytes it contains, is one syslog line, "sftp-server: "
+ * and the message escaped: whatever a subverted sftp-server writes, it
+ * can never pass for one of our own lines (records start "event=").  full is its
  * length as sent (MSG_TRUNC), len what we got of it. */
 static void forward_record(struct session *s, const char *rec, size_t len, size_t full)
 {
@@ -210,11 +351,14 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
         }
         if (!len)
                 return;
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        records_feed(&s->records, rec, len, cut || full >= SESSION_SFTP_SERVER_MSG_MAX, &now);
         used = log_escape(rec, len, out, sizeof(out));
         if (cut || used < len)
-                log_msg(LOG_INFO, "%s [truncated: message of %zu bytes]", out, full);
+                log_msg(LOG_INFO, "sftp-server: %s [truncated: message of %zu bytes]", out, full);
         else
-                log_msg(LOG_INFO, "%s", out);
+                log_msg(LOG_INFO, "sftp-server: %s", out);
 
         if (len < sizeof(close_head) - 1 || memcmp(rec, close_head, sizeof(close_head) - 1) != 0)
                 return;
@@ -315,6 +459,21 @@ static int limits_due(struct session *s, const struct timespec *start, struct ti
         return wait < 0 ? -1 : (int)(wait * 1000) + 1;
 }
 
+static void log_session_start(const struct session *s)
+{
+        struct log_field f[] = {
+                { "MESSAGE_ID", SFTPJAIL_MSGID_SESSION_START, 32 },
+                { "SFTPJAIL_EVENT", "session-start", 13 },
+                { "SFTPJAIL_CLIENT", s->client, strlen(s->client) },
+                { "SFTPJAIL_KEY", s->key ? s->key : "", s->key ? strlen(s->key) : 0 },
+        };
+        char key[160] = "";
+
+        if (s->key)
+                snprintf(key, sizeof(key), " key=\"%s\"", s->key);
+        log_record(LOG_INFO, f, s->key ? 4 : 3, "session start client=%s%s", s->client, key);
+}
+
 int supervise(struct session *s)
 {
         sigset_t mask;
@@ -331,6 +490,7 @@ int supervise(struct session *s)
                 die_errno("signalfd");
 
         s->listener_fd = -1;
+        records_init(&s->records, emit_record, s);
         /* Tells an empty record from EOF (read_log); and the log fd must
          * be the socket the launcher made (session-abi.h). */
         int one = 1;
@@ -379,7 +539,7 @@ int supervise(struct session *s)
                                 s->status_fd = -1;
                                 if (!errlen) {
                                         started = true;
-                                        log_msg(LOG_INFO, "session start client=%s", s->client);
+                                        log_session_start(s);
                                 }
                         }
                 }
@@ -434,6 +594,10 @@ int supervise(struct session *s)
                 dprintf(STDERR_FILENO, "sftpjail: login refused: the jail could not be started\n");
                 return SFTPJAIL_EXIT_REFUSED;
         }
+        /* The records of what sftp-server left open or unanswered. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        records_end(&s->records, &now);
         char unmeasured[64] = "";
         if (s->files_unmeasured)
                 snprintf(unmeasured, sizeof(unmeasured), " unmeasured_files=%" PRIu64, s->files_unmeasured);
@@ -444,8 +608,24 @@ int supervise(struct session *s)
                 size_t l = strlen(unmeasured);
                 snprintf(unmeasured + l, sizeof(unmeasured) - l, " records_lost=%lu", log_queue_lost());
         }
-        log_msg_force(LOG_INFO,
-                "session end %s%s duration=%.3fs files=%" PRIu64 " bytes_read=%" PRIu64 " bytes_written=%" PRIu64 "%s",
-                reason, how, elapsed(&start), s->files_opened, s->bytes_read, s->bytes_written, unmeasured);
+        char dur[32], rd[24], wr[24], files[24];
+        snprintf(dur, sizeof(dur), "%.3f", elapsed(&start));
+        snprintf(rd, sizeof(rd), "%" PRIu64, s->bytes_read);
+        snprintf(wr, sizeof(wr), "%" PRIu64, s->bytes_written);
+        snprintf(files, sizeof(files), "%" PRIu64, s->files_opened);
+        struct log_field f[] = {
+                { "MESSAGE_ID", SFTPJAIL_MSGID_SESSION_END, 32 },
+                { "SFTPJAIL_EVENT", "session-end", 11 },
+                { "SFTPJAIL_CLIENT", s->client, strlen(s->client) },
+                { "SFTPJAIL_EXIT", how, strlen(how) },
+                { "SFTPJAIL_DURATION", dur, strlen(dur) },
+                { "SFTPJAIL_FILES", files, strlen(files) },
+                { "SFTPJAIL_BYTES_READ", rd, strlen(rd) },
+                { "SFTPJAIL_BYTES_WRITTEN", wr, strlen(wr) },
+                { "SFTPJAIL_REASON", s->end_reason ? s->end_reason : "", s->end_reason ? strlen(s->end_reason) : 0 },
+        };
+        log_record_force(LOG_INFO, f, s->end_reason ? 9 : 8,
+                         "session end %s%s duration=%ss files=%s bytes_read=%s bytes_written=%s%s", reason, how, dur,
+                         files, rd, wr, unmeasured);
         return code;
 }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "channel.h"
+#include "records.h"
 
 struct session {
         const char *user;
@@ -35,6 +36,9 @@ struct session {
         long max_session_time; /* seconds, 0 = none */
         const char *end_reason; /* "idle", "time", "audit", or NULL */
         bool audit_required;    /* end the session when records are lost (log.h) */
+        const char *home;       /* sftp-server's working directory: relative names are in it */
+        const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
+        struct records records; /* file operations from sftp-server's log (records.h) */
 };
 
 #define SUPERVISE_END_GRACE 2

@@ -107,6 +107,13 @@ start_syslog() {
                 on_exit "rm -f /dev/log"
         fi
         on_exit "kill $_syslog_pid"
+        # Where journald runs, the supervisor writes to its native socket
+        # instead (log.c): hide it here, so that every record reaches our
+        # listener (the journal path is tested in test-systemd).
+        if [ -S /run/systemd/journal/socket ]; then
+                mount --bind /dev/null /run/systemd/journal/socket || bail "cannot hide the journal's socket"
+                on_exit "umount /run/systemd/journal/socket"
+        fi
 }
 
 _wait_file_line() {

@@ -192,7 +192,7 @@ def direct(supervise, session):
         os.set_inheritable(f, True)
     # session-abi.h: ... READY-FD SLOT-FD CHANNEL-FD IDLE MAX-TIME AUDIT
     os.execv(supervise, [supervise, session, os.environ.get("USER", "u"), "local", str(pid)] +
-             [str(f) for f in fds] + ["-1", "-1", "0", "0", "required"])
+             [str(f) for f in fds] + ["-1", "-1", "0", "0", "required", os.getcwd(), ""])
 
 
 def main():

@@ -70,8 +70,13 @@ common_checks() {
         check "$sc: no raw control byte in any line" bash -c '! LC_ALL=C grep -aq "[[:cntrl:]]" "$1"' _ "$W/$sc.lines"
         # The lines between start and end are sftp-server's messages, one
         # each, in order, escaped as documented.
+        # (Our own records of the operations, "event=...", are checked by
+        # test-records; every other line is "sftp-server: " and a message.)
         sed -n '/^session=[0-9a-f]* user=[^ ]* session start /,$p' "$W/$sc.lines" | sed '1d;$d' |
-                sed "s/^session=$SID user=$U //" >"$W/$sc.got"
+                sed "s/^session=$SID user=$U //" | grep -av '^event=' >"$W/$sc.fwd"
+        check "$sc: every forwarded message is marked as sftp-server's" \
+                bash -c '! grep -avq "^sftp-server: " "$1"' _ "$W/$sc.fwd"
+        sed 's/^sftp-server: //' "$W/$sc.fwd" >"$W/$sc.got"
         check "$sc: one syslog line per sftp-server message ($(wc -l <"$W/$sc.got") lines, $(wc -l <"$W/$sc.want") messages)" \
                 [ "$(wc -l <"$W/$sc.got")" -eq "$(wc -l <"$W/$sc.want")" ]
         check "$sc: each line is its message, escaped" cmp "$W/$sc.got" "$W/$sc.want"
@@ -116,13 +121,18 @@ sid=0123456789abcdef
         "$PY" "$HELPER" direct "$TESTROOT/bin/sftpjail-supervise" $sid); rc=$?
 check "direct: the supervisor passes on the jail's exit status 0 (rc=$rc)" [ $rc -eq 0 ]
 check "direct: session end logged" wait_log "session=$sid user=$U session end"
-grep -a "session=$sid user=$U " "$SYSLOG" | sed -E "s/^.*\]: session=$sid user=$U //" >"$W/direct.lines"
+grep -a "session=$sid user=$U " "$SYSLOG" | sed -E "s/^.*\]: session=$sid user=$U //" >"$W/direct.all"
+# Records (event=...) are test-records' business; one follows from the
+# stray close.
+grep -av '^event=' "$W/direct.all" >"$W/direct.lines"
+check "direct: the stray close of a subverted sftp-server is recorded once, exactly" \
+        bash -c '[ "$(grep -ac "^event=transfer direction=upload status=complete bytes=7 path=\"$1/x\" " "$2")" = 1 ]' _ "$W" "$W/direct.all"
 diag "$(cut -c1-200 "$W/direct.lines")"
 A4095=$(printf 'A%.0s' $(seq 4095))
-printf '%s\n' "session start client=local" "hello" "$A4095 [truncated: message of 5002 bytes]" "no-newline" \
-        'close \"x\" bytes read 0 written 7' \
-        "close \\\"$(printf 'y%.0s' $(seq 986))\\\" bytes read 0 written 99999" \
-        'multi\nline\rrec\x00nul' >"$W/direct.want"
+printf '%s\n' "session start client=local" "sftp-server: hello" "sftp-server: $A4095 [truncated: message of 5002 bytes]" "sftp-server: no-newline" \
+        'sftp-server: close \"x\" bytes read 0 written 7' \
+        "sftp-server: close \\\"$(printf 'y%.0s' $(seq 986))\\\" bytes read 0 written 99999" \
+        'sftp-server: multi\nline\rrec\x00nul' >"$W/direct.want"
 check "direct: a record above 4 KiB is one line, marked truncated; an empty record is no line" \
         cmp <(head -n 4 "$W/direct.lines") <(head -n 4 "$W/direct.want")
 check "direct: one line per record, each escaped" cmp <(head -n 7 "$W/direct.lines") "$W/direct.want"

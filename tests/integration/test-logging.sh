@@ -25,7 +25,10 @@ id=$(grep -oE "session=[0-9a-f]{16} user=$U session start" "$SYSLOG" | tail -1 |
 check "session start carries a 16-hex session id" [ -n "$id" ]
 lines=$(grep -F "$id user=$U" "$SYSLOG")
 diag "$lines"
-check "start names the client address" grep -qE "session start client=127\.0\.0\.1:[0-9]+$" <<<"$lines"
+check "start names the client address" grep -qE "session start client=127\.0\.0\.1:[0-9]+ " <<<"$lines"
+fp=$(ssh-keygen -lf "$CLIENT_KEY.pub" | cut -d' ' -f2)
+check "start names the key that authenticated, as sshd does ($fp)" \
+        grep -qF " key=\"ssh-ed25519 $fp\"" <<<"$(grep "session start client=" <<<"$lines")"
 check "sftp-server's own lines are forwarded (session opened)" grep -q "session opened for local user $U" <<<"$lines"
 # sftp-server's quotes are escaped like every other (docs/security.md).
 check "the upload's open is logged" grep -qF "open \\\"$TESTROOT/home/$U/uploads/up\\\" flags WRITE" <<<"$lines"

@@ -19,7 +19,7 @@ static const struct supervise_args good = {
         .session = "0123456789abcdef", .user = "sftp demo", .client = "2001:db8::1:50022", .child = 4242,
         .notify_fd = 4, .status_fd = 5, .log_fd = 6, .ready_fd = 2147483647,
         .slot_fd = 7, .channel_fd = 8, .idle_timeout = 900, .max_session_time = 86400,
-        .audit_best_effort = true,
+        .audit_best_effort = true, .home = "/srv/sftp/sftp demo", .auth_info = "/tmp/sshauth.abc",
 };
 
 static bool same(const struct supervise_args *a, const struct supervise_args *b)
@@ -28,7 +28,8 @@ static bool same(const struct supervise_args *a, const struct supervise_args *b)
                strcmp(a->client, b->client) == 0 && a->child == b->child && a->notify_fd == b->notify_fd &&
                a->status_fd == b->status_fd && a->log_fd == b->log_fd && a->ready_fd == b->ready_fd &&
                a->slot_fd == b->slot_fd && a->channel_fd == b->channel_fd && a->idle_timeout == b->idle_timeout &&
-               a->max_session_time == b->max_session_time && a->audit_best_effort == b->audit_best_effort;
+               a->max_session_time == b->max_session_time && a->audit_best_effort == b->audit_best_effort &&
+               strcmp(a->home, b->home) == 0 && strcmp(a->auth_info, b->auth_info) == 0;
 }
 
 static int parse(const char *const *argv, int argc, struct supervise_args *out)
