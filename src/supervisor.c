@@ -202,7 +202,7 @@ static void iso_time(const struct timespec *t, char *out, size_t len)
 
         gmtime_r(&t->tv_sec, &tm);
         strftime(ymd, sizeof(ymd), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, len, "%s.%03ldZ", ymd, t->tv_nsec / 1000000);
+        snprintf(out, len, "%.20s.%03dZ", ymd, (int)(t->tv_nsec / 1000000) % 1000);
 }
 
 /* A record's names, absolute, in bytes; escaped for the text. */
@@ -241,7 +241,7 @@ static void emit_record(void *ctx, const struct rec *r)
         struct session *s = ctx;
         static char apath[NAME_MAX_BYTES], ato[NAME_MAX_BYTES], path[NAME_ESCAPED_MAX], to[NAME_ESCAPED_MAX],
                 extra[NAME_ESCAPED_MAX + 512];
-        char start[40], end[40], bytes[24] = "", dur[32], handle[24] = "";
+        char start[64], end[64], bytes[24] = "", dur[32], handle[24] = "";
         double d = (double)(r->end.tv_sec - r->start.tv_sec) + (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
         const char *event = rec_event_name(r->event);
         struct log_field f[20];
