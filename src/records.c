@@ -18,6 +18,7 @@ struct rec_handle {
          * which; else it is recorded as a failed open at the end. */
         bool open_failed;
         bool failed; /* a write or read on it failed */
+        bool direction_unknown; /* its open was cut (no flags) and no counts came */
         char error[96];
         char detail[64];
         struct timespec start;
@@ -127,7 +128,7 @@ static void emit_transfer(struct records *r, struct rec_handle *h, const char *s
         struct rec x = {
                 .event = REC_TRANSFER,
                 .status = status,
-                .direction = h->write ? "upload" : "download",
+                .direction = h->write ? "upload" : h->direction_unknown ? "unknown" : "download",
                 .path = h->path,
                 .path_len = h->len,
                 .exact = h->exact,
@@ -257,7 +258,8 @@ static void on_open(struct records *r, const char *m, size_t len, bool cut, cons
         if (f != (size_t)-1 && f >= h0) {
                 h->path = name_dup(m, h0, f, &h->len);
                 h->exact = true;
-                snprintf(h->detail, sizeof(h->detail), "%.*s", (int)(e - f - 8), m + f + 8);
+                snprintf(h->detail, sizeof(h->detail), "%.*s mode %.*s", (int)(e - f - 8), m + f + 8,
+                         (int)(len - e - 6), m + e + 6);
                 h->write = strstr(h->detail, "WRITE") || strstr(h->detail, "APPEND");
         } else {
                 /* Cut by sftp-server: the flags are lost with the end of the
@@ -318,8 +320,11 @@ static void on_close(struct records *r, const char *m, size_t len, bool cut, boo
                 h->start = *now;
                 h->write = wr > 0;
         }
-        if (!h->detail[0] && !h->write && wr > 0)
-                h->write = true; /* a cut open: the counts tell */
+        if (!h->detail[0] && !h->write) {
+                /* A cut open has no flags: the counts tell, if any came. */
+                h->write = wr > 0;
+                h->direction_unknown = !counts;
+        }
         if (h->open_failed) {
                 /* The open's "Failure" was a write's (struct rec_handle). */
                 h->failed = true;
@@ -467,6 +472,40 @@ static void on_io_error(struct records *r, const char *m, size_t len, size_t h0,
         new_pending(r, P_QUIET, now);
 }
 
+/* The messages a record stands for: true if m was one. */
+static bool feed_operation(struct records *r, const char *m, size_t len, bool cut, const struct timespec *now)
+{
+        static const struct {
+                const char *head;
+                enum rec_event ev;
+                const char *kind; /* two names: rename, links */
+        } one[] = {
+                { "remove name \"", REC_REMOVE, NULL },         { "mkdir name \"", REC_MKDIR, NULL },
+                { "rmdir name \"", REC_RMDIR, NULL },           { "rename old \"", REC_RENAME, "rename" },
+                { "posix-rename old \"", REC_RENAME, "posix-rename" }, { "symlink old \"", REC_LINK, "symlink" },
+                { "hardlink old \"", REC_LINK, "hardlink" },
+        };
+
+        if (starts(m, len, "open \""))
+                on_open(r, m, len, cut, now);
+        else if (starts(m, len, "close \""))
+                on_close(r, m, len, cut, false, now);
+        else if (starts(m, len, "forced close \""))
+                on_close(r, m, len, cut, true, now);
+        else {
+                for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+                        if (starts(m, len, one[i].head)) {
+                                if (one[i].kind)
+                                        on_two_names(r, one[i].ev, one[i].kind, one[i].head, m, len, cut, now);
+                                else
+                                        on_one_name(r, one[i].ev, one[i].head, m, len, cut, now);
+                                return true;
+                        }
+                return false;
+        }
+        return true;
+}
+
 void records_init(struct records *r, rec_emit_fn emit, void *ctx)
 {
         memset(r, 0, sizeof(*r));
@@ -474,7 +513,7 @@ void records_init(struct records *r, rec_emit_fn emit, void *ctx)
         r->ctx = ctx;
 }
 
-void records_feed(struct records *r, const char *m, size_t len, bool cut, const struct timespec *now)
+bool records_feed(struct records *r, const char *m, size_t len, bool cut, const struct timespec *now)
 {
         static const char status_head[] = "sent status ";
 
@@ -495,34 +534,16 @@ void records_feed(struct records *r, const char *m, size_t len, bool cut, const 
                                         snprintf(h->error, sizeof(h->error), "a write failed (%s)", text);
                                 }
                 }
-                return;
+                return false;
         }
         if (starts(m, len, "set \"")) {
                 on_set(r, m, len, cut, now); /* settles or extends the pending one */
-                return;
+                return true;
         }
         settle(r, NULL, NULL, now);
-        if (starts(m, len, "open \""))
-                on_open(r, m, len, cut, now);
-        else if (starts(m, len, "close \""))
-                on_close(r, m, len, cut, false, now);
-        else if (starts(m, len, "forced close \""))
-                on_close(r, m, len, cut, true, now);
-        else if (starts(m, len, "remove name \""))
-                on_one_name(r, REC_REMOVE, "remove name \"", m, len, cut, now);
-        else if (starts(m, len, "mkdir name \""))
-                on_one_name(r, REC_MKDIR, "mkdir name \"", m, len, cut, now);
-        else if (starts(m, len, "rmdir name \""))
-                on_one_name(r, REC_RMDIR, "rmdir name \"", m, len, cut, now);
-        else if (starts(m, len, "rename old \""))
-                on_two_names(r, REC_RENAME, "rename", "rename old \"", m, len, cut, now);
-        else if (starts(m, len, "posix-rename old \""))
-                on_two_names(r, REC_RENAME, "posix-rename", "posix-rename old \"", m, len, cut, now);
-        else if (starts(m, len, "symlink old \""))
-                on_two_names(r, REC_LINK, "symlink", "symlink old \"", m, len, cut, now);
-        else if (starts(m, len, "hardlink old \""))
-                on_two_names(r, REC_LINK, "hardlink", "hardlink old \"", m, len, cut, now);
-        else if (starts(m, len, "process_write: write \""))
+        if (feed_operation(r, m, len, cut, now))
+                return true;
+        if (starts(m, len, "process_write: write \""))
                 on_io_error(r, m, len, sizeof("process_write: write \"") - 1, now);
         else if (starts(m, len, "process_write: seek \""))
                 on_io_error(r, m, len, sizeof("process_write: seek \"") - 1, now);
@@ -533,6 +554,7 @@ void records_feed(struct records *r, const char *m, size_t len, bool cut, const 
         else if (starts(m, len, "opendir \"") || starts(m, len, "closedir \"") ||
                  starts(m, len, "forced closedir \""))
                 new_pending(r, P_QUIET, now);
+        return false;
 }
 
 void records_end(struct records *r, const struct timespec *now)

@@ -82,8 +82,10 @@ struct records {
 
 void records_init(struct records *r, rec_emit_fn emit, void *ctx);
 /* One message of sftp-server, without its "\r\n"; cut: sftp-server may
- * have cut it at its limit.  now: CLOCK_REALTIME. */
-void records_feed(struct records *r, const char *msg, size_t len, bool cut, const struct timespec *now);
+ * have cut it at its limit.  now: CLOCK_REALTIME.  Returns true when the
+ * message is one a record stands for (an operation: open, close, remove,
+ * ...): the supervisor does not log it a second time. */
+bool records_feed(struct records *r, const char *msg, size_t len, bool cut, const struct timespec *now);
 /* The session is over (sftp-server's log socket is closed): what is
  * pending or open was not seen to end, and is "interrupted" (after
  * sftp-server's own "session closed" nothing is pending, and "forced

@@ -353,12 +353,15 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
                 return;
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
-        records_feed(&s->records, rec, len, cut || full >= SESSION_SFTP_SERVER_MSG_MAX, &now);
-        used = log_escape(rec, len, out, sizeof(out));
-        if (cut || used < len)
-                log_msg(LOG_INFO, "sftp-server: %s [truncated: message of %zu bytes]", out, full);
-        else
-                log_msg(LOG_INFO, "sftp-server: %s", out);
+        /* An operation's message becomes its record (records.h), which
+         * says all it said: not logged twice. */
+        if (!records_feed(&s->records, rec, len, cut || full >= SESSION_SFTP_SERVER_MSG_MAX, &now)) {
+                used = log_escape(rec, len, out, sizeof(out));
+                if (cut || used < len)
+                        log_msg(LOG_INFO, "sftp-server: %s [truncated: message of %zu bytes]", out, full);
+                else
+                        log_msg(LOG_INFO, "sftp-server: %s", out);
+        }
 
         if (len < sizeof(close_head) - 1 || memcmp(rec, close_head, sizeof(close_head) - 1) != 0)
                 return;

@@ -195,9 +195,23 @@ def direct(supervise, session):
              [str(f) for f in fds] + ["-1", "-1", "0", "0", "required", os.getcwd(), ""])
 
 
+def expect_records(home):
+    """The records (docs/records.md) the names scenario must leave, first
+    keys only, one per line: names made absolute and escaped once."""
+    h = home.encode()
+    for n in NAMES:
+        path = escape(h + b"/uploads/" + n)
+        print(f'event=transfer direction=upload status=complete bytes=5 path="{path}" ')
+    print(f'event=rename status=complete path="{escape(h + b"/uploads/" + NAMES[0])}" '
+          f'to="{escape(h + b"/uploads/" + RENAMED)}" ')
+
+
 def main():
     if sys.argv[1] == "direct":
         direct(sys.argv[2], sys.argv[3])
+    if sys.argv[1] == "expect-records":
+        expect_records(sys.argv[2])
+        return
     scenario, mode = sys.argv[1], sys.argv[2]
     if mode == "client":
         argv = sys.argv[sys.argv.index("--") + 1:]

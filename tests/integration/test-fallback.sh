@@ -36,7 +36,7 @@ check "no Landlock: home still read-only in the jail" \
         bash -c 'awk -v m="$2" "\$5==m{print \$6}" /proc/$1/mountinfo | grep -q "^ro,"' _ "$spid" "$H"
 echo bye >&7; exec 7>&-; wait $client
 check "no Landlock: the session worked" [ $? -eq 0 ]
-check "no Landlock: said so in the log, not silently" wait_log "user=$U sftpjail: note: this kernel has no Landlock"
+check "no Landlock: said so in the log, not silently" wait_log "user=$U sftp-server: sftpjail: note: this kernel has no Landlock"
 
 # Landlock built in but disabled at boot (EOPNOTSUPP): the same complete
 # jail, said so.
@@ -44,7 +44,7 @@ check "no Landlock: said so in the log, not silently" wait_log "user=$U sftpjail
 echo "ls uploads" | "$ENOSYS" $U landlock_create_ruleset=95 /usr/bin/sftp -D "$LAUNCHER --subsystem" -b - >"$W/eop.out" 2>&1
 check "Landlock disabled at boot: the session works" [ $? -eq 0 ]
 check "Landlock disabled at boot: said so in the log" \
-        bash -c '[ "$(grep -c "user=$1 sftpjail: note: this kernel has no Landlock" "$2")" -ge 2 ]' _ $U "$SYSLOG"
+        bash -c '[ "$(grep -c "user=$1 sftp-server: sftpjail: note: this kernel has no Landlock" "$2")" -ge 2 ]' _ $U "$SYSLOG"
 
 # Landlock present but failing part-way: refused, never a session without it.
 for sc in landlock_add_rule landlock_restrict_self landlock_create_ruleset=1; do

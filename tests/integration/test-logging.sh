@@ -30,12 +30,15 @@ fp=$(ssh-keygen -lf "$CLIENT_KEY.pub" | cut -d' ' -f2)
 check "start names the key that authenticated, as sshd does ($fp)" \
         grep -qF " key=\"ssh-ed25519 $fp\"" <<<"$(grep "session start client=" <<<"$lines")"
 check "sftp-server's own lines are forwarded (session opened)" grep -q "session opened for local user $U" <<<"$lines"
-# sftp-server's quotes are escaped like every other (docs/security.md).
-check "the upload's open is logged" grep -qF "open \\\"$TESTROOT/home/$U/uploads/up\\\" flags WRITE" <<<"$lines"
-check "the upload's close is logged with its size" \
-        grep -qF "close \\\"$TESTROOT/home/$U/uploads/up\\\" bytes read 0 written 1048576" <<<"$lines"
-check "the download's close is logged with its size" \
-        grep -qF "close \\\"$TESTROOT/home/$U/down\\\" bytes read 307200 written 0" <<<"$lines"
+# Each transfer is one record (docs/records.md); the open and close
+# messages it stands for are not logged a second time.
+check "the upload is recorded, complete, with its size" \
+        grep -qF "event=transfer direction=upload status=complete bytes=1048576 path=\"$TESTROOT/home/$U/uploads/up\" handle=1 " <<<"$lines"
+check "the download is recorded, complete, with its size" \
+        grep -qF "event=transfer direction=download status=complete bytes=307200 path=\"$TESTROOT/home/$U/down\" handle=2 " <<<"$lines"
+check "the records name the client and the key" \
+        bash -c '[ "$(grep -c "^.* event=transfer .* client=127\.0\.0\.1:[0-9]* key=\"ssh-ed25519 $1\" start=" <<<"$2")" = 2 ]' _ "$fp" "$lines"
+check "no open or close message besides the records" bash -c '! grep -qE "sftp-server: (open|close) " <<<"$1"' _ "$lines"
 check "end line totals the bytes" grep -qE "session end exit=0 duration=[0-9.]+s files=2 bytes_read=307200 bytes_written=1048576$" <<<"$lines"
 check "lines go to the authpriv facility (priority 86 = authpriv.info)" grep -q "^<86>" <<<"$(grep -F "$id" "$SYSLOG" | head -1)"
 

@@ -138,7 +138,7 @@ ENOSYS=$BUILD/tests/enosys-exec
 outer() { OUT=$(echo "$1" | "$ENOSYS" --hold-listener $U - "$LAUNCHER" --subsystem 2>/dev/null); RC=$?; }
 outer getpid
 check "outer listener: the helper runs under the filter ($OUT)" [ "$OUT" = ok ]
-check "outer listener: said so in the log" wait_log "user=$U sftpjail: note: a seccomp listener above the launcher"
+check "outer listener: said so in the log" wait_log "user=$U sftp-server: sftpjail: note: a seccomp listener above the launcher"
 outer "nr $(scmp_sys_resolver -a x86_64 ptrace)"
 check "outer listener: ptrace is killed by the filter itself (rc=$RC)" bash -c '[ "$1" -eq 159 ] && [ -z "$2" ]' _ $RC "$OUT"
 outer "nr $(scmp_sys_resolver -a x86_64 sysinfo)"

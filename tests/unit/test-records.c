@@ -286,8 +286,37 @@ static void hostile_names(void)
         CHECK(vis_decode("\\\\\\101\\", 7, out) == 3 && !memcmp(out, "\\A\\", 3), "vis_decode: \\\\, \\ooo, a lone backslash");
 }
 
+static void consumed(void)
+{
+        struct timespec t = { 1, 0 };
+        static const char *const ops[] = {
+                "open \"a\" flags READ mode 0666", "close \"a\" bytes read 1 written 0", "remove name \"a\"",
+                "mkdir name \"d\" mode 0777", "rmdir name \"d\"", "rename old \"a\" new \"b\"",
+                "posix-rename old \"a\" new \"b\"", "symlink old \"a\" new \"b\"", "hardlink old \"a\" new \"b\"",
+                "set \"a\" mode 0644", "forced close \"a\" bytes read 0 written 0",
+        };
+        static const char *const others[] = {
+                "sent status Failure", "session opened for local user u from [x]", "opendir \"/h\"",
+                "closedir \"/h\"", "process_write: write \"a\": File too large", "received client version 3",
+        };
+        bool all = true;
+
+        start();
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+                all &= records_feed(&R, ops[i], strlen(ops[i]), false, &t);
+        CHECK(all, "every operation's message is one a record stands for");
+        all = true;
+        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+                all &= !records_feed(&R, others[i], strlen(others[i]), false, &t);
+        CHECK(all, "status, session, listing and error messages are not");
+        end();
+        CHECK(ngot > 0 && !strcmp(got[0].detail, "READ mode 0666"), "an open's detail: flags and mode (%s)",
+              ngot ? got[0].detail : "-");
+}
+
 int main(void)
 {
+        consumed();
         uploads_and_downloads();
         failures();
         interruptions();
