@@ -119,8 +119,19 @@ fi
 check "upload landed in uploads, intact" cmp -s "$W/payload" "$MERGED$HOME1/uploads/payload"
 check "read the admin's file" cmp -s "$W/readme.got" "$MERGED$HOME1/readme.txt"
 check_not "writes outside uploads still refused" sftp_batch "$USER1" <<<"put $W/payload stolen"
-check "the session's file operations are in the units' journal (open/close, session=)" wait_for 10 eval \
-        "journal -u 'sftpjail-sshd@*' | grep -E 'session=[^ ]+ user=$USER1 .*close \\\\\"[^\"]*payload\\\\\" bytes read 0 written 3145728'"
+check "the upload's record is in the units' journal (docs/records.md)" wait_for 10 eval \
+        "journal -u 'sftpjail-sshd@*' | grep -E 'session=[^ ]+ user=$USER1 event=transfer direction=upload status=complete bytes=3145728 path=\"$HOME1/uploads/payload\" '"
+# The journal has it as fields, the name with its exact bytes, from the
+# supervisor itself (journald's trusted _EXE and _UID).
+rec=$(C journalctl --no-pager -o export MESSAGE_ID=f53082d27e904777b12f5dde998696ee SFTPJAIL_USER="$USER1" SFTPJAIL_DIRECTION=upload)
+check "the record's journal fields: event, status, bytes, exact path, handle" bash -c '
+        grep -qx "SFTPJAIL_EVENT=transfer" <<<"$1" && grep -qx "SFTPJAIL_STATUS=complete" <<<"$1" &&
+        grep -qx "SFTPJAIL_BYTES=3145728" <<<"$1" && grep -qx "SFTPJAIL_PATH=$2/uploads/payload" <<<"$1" &&
+        grep -qx "SFTPJAIL_HANDLE=[0-9]*" <<<"$1" && grep -qx "SFTPJAIL_EXACT=yes" <<<"$1"' _ "$rec" "$HOME1"
+check "...written by the supervisor, as the user" bash -c '
+        grep -qx "_EXE=/usr/libexec/sftpjail/sftpjail-supervise" <<<"$1" && grep -qx "_UID=$2" <<<"$1"' _ "$rec" "$(C id -u "$USER1")"
+check "the failed write outside uploads is recorded as failed" eval \
+        "journal -u 'sftpjail-sshd@*' | grep -qE 'user=$USER1 event=transfer direction=upload status=failed bytes=0 path=\"$HOME1/stolen\" '"
 journal -u 'sftpjail-sshd@*' | grep -E "session=|Accepted" | tail -n 8 >"$W/j.txt"; diag "$(cat "$W/j.txt")"
 check "session start and end logged" eval "journal -u 'sftpjail-sshd@*' | grep -q 'user=$USER1 session start' && journal -u 'sftpjail-sshd@*' | grep -q 'user=$USER1 session end'"
 check "sshd's own lines carry the identity sftpjail-sshd" eval "journal -t sftpjail-sshd | grep -q 'Accepted publickey for $USER1'"
