@@ -202,7 +202,7 @@ static size_t put_field(char *buf, size_t off, size_t size, const char *name, co
 
         if (off + n + 1 + (binary ? 8 : 0) + len + 1 > size)
                 return (size_t)-1;
-        memcpy(buf + off, name, n);
+        snprintf(buf + off, size - off, "%s", name); /* its NUL is overwritten below */
         off += n;
         if (binary) {
                 uint64_t le = htole64((uint64_t)len);

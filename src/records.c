@@ -102,6 +102,8 @@ static size_t strip_tail(const char *m, size_t len, const char *lit, const char 
 /* A decoded copy of m[from, to) (a name as sftp-server escaped it). */
 static char *name_dup(const char *m, size_t from, size_t to, size_t *out_len)
 {
+        if (to < from)
+                to = from;
         char *s = malloc(to - from + 1);
 
         if (!s)

@@ -221,12 +221,10 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
                 memcpy(out, name, n);
                 return n;
         }
-        if (h + 1 + len > size)
-                len = size - h - 1; /* cannot happen: size is home's max + a name's */
-        memcpy(out, home, h);
-        n = h;
-        if (!(h == 1 && home[0] == '/'))
-                out[n++] = '/';
+        if (h + 2 + len > size)
+                len = size - h - 2; /* cannot happen: size is home's max + a name's */
+        /* home, "/" unless home is "/", the name: */
+        n = (size_t)snprintf(out, size, "%s%s", home, h == 1 && home[0] == '/' ? "" : "/");
         memcpy(out + n, name, len);
         return n + len;
 }

@@ -95,7 +95,6 @@ common_checks() {
 # ---- names ----
 session names
 common_checks names
-got=$W/names.got
 check "names: 7 uploads of 5 bytes" [ "$WRITTEN" = 35 ]
 # Each name's record, exactly once (the helper escapes the absolute name
 # by the documented rule, independently of the supervisor).
