@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "request.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -97,4 +100,29 @@ const char *request_refusal(enum request_kind k)
         default:
                 return "unexpected arguments (usage: sftpjail [--subsystem | -c COMMAND])";
         }
+}
+
+void request_client(const char *conn, char *out, size_t outlen)
+{
+        snprintf(out, outlen, "local");
+        if (conn) {
+                /* "client-addr client-port server-addr server-port" */
+                size_t alen = strspn(conn, "0123456789abcdefABCDEF.:");
+                char *end;
+                unsigned long port;
+
+                errno = 0;
+                port = strtoul(conn + alen, &end, 10);
+                if (alen > 0 && alen < 64 && conn[alen] == ' ' && !errno && port <= 65535 && *end == ' ')
+                        snprintf(out, outlen, "%.*s:%lu", (int)alen, conn, port);
+        }
+}
+
+void request_auth_info(const char *auth, char *out, size_t outlen)
+{
+        if (!outlen)
+                return;
+        out[0] = '\0';
+        if (auth && auth[0] == '/' && strlen(auth) < outlen && strcspn(auth, "\n\r\t") == strlen(auth))
+                snprintf(out, outlen, "%s", auth);
 }

@@ -12,6 +12,8 @@
  * jail"; nothing here ever becomes an argv.  Pure function, unit-tested. */
 #pragma once
 
+#include <stddef.h>
+
 enum request_kind {
         REQUEST_SFTP,
         REQUEST_SHELL,
@@ -25,3 +27,13 @@ enum request_kind request_classify(int argc, char *const argv[], const char *ssh
 
 /* One line explaining the refusal, for stderr and the log. */
 const char *request_refusal(enum request_kind k);
+
+/* The client as sshd's SSH_CONNECTION names it ("client-addr client-port
+ * server-addr server-port"): "addr:port" into out, or "local" when conn
+ * is NULL or not of that form.  Pure, unit-tested. */
+void request_client(const char *conn, char *out, size_t outlen);
+
+/* sshd's SSH_USER_AUTH (the ExposeAuthInfo file): only its name, kept
+ * when it is an absolute path shorter than outlen without control
+ * characters (tab, CR, LF); else out is "". */
+void request_auth_info(const char *auth, char *out, size_t outlen);

@@ -77,28 +77,13 @@ static void sanitize_fds(void)
 static void take_environment(struct invocation *inv)
 {
         const char *orig = getenv("SSH_ORIGINAL_COMMAND");
-        const char *conn = getenv("SSH_CONNECTION");
 
         inv->original_command = orig ? strdup(orig) : NULL;
-        snprintf(inv->client, sizeof(inv->client), "local");
-        if (conn) {
-                /* "client-addr client-port server-addr server-port" */
-                size_t alen = strspn(conn, "0123456789abcdefABCDEF.:");
-                char *end;
-                unsigned long port;
-
-                errno = 0;
-                port = strtoul(conn + alen, &end, 10);
-                if (alen > 0 && alen < 64 && conn[alen] == ' ' && !errno && port <= 65535 && *end == ' ')
-                        snprintf(inv->client, sizeof(inv->client), "%.*s:%lu", (int)alen, conn, port);
-        }
+        request_client(getenv("SSH_CONNECTION"), inv->client, sizeof(inv->client));
         /* sshd's file naming the key that authenticated: only its name
          * here (an absolute path without control characters); the
          * supervisor reads it, as the user (authinfo.h). */
-        const char *auth = getenv("SSH_USER_AUTH");
-        inv->auth_info[0] = '\0';
-        if (auth && auth[0] == '/' && strlen(auth) < sizeof(inv->auth_info) && strcspn(auth, "\n\r\t") == strlen(auth))
-                snprintf(inv->auth_info, sizeof(inv->auth_info), "%s", auth);
+        request_auth_info(getenv("SSH_USER_AUTH"), inv->auth_info, sizeof(inv->auth_info));
         /* Nothing from the caller's environment reaches sftp-server or
          * influences us past this point (LD_*, locale, TZ, ...). */
         if (clearenv() != 0)

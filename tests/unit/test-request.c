@@ -48,5 +48,46 @@ int main(void)
         CHECK(request_classify(2, sub, NULL) == REQUEST_SFTP, "--subsystem");
         CHECK(request_classify(3, bad, NULL) == REQUEST_BAD_ARGS, "unknown arguments refused");
         CHECK(request_refusal(REQUEST_SHELL)[0] != '\0', "refusals have text");
+
+        /* SSH_CONNECTION: "client-addr client-port server-addr server-port". */
+        char c[128], a[256];
+        static const struct {
+                const char *conn, *client;
+        } conns[] = {
+                { "192.0.2.7 52144 192.0.2.1 22", "192.0.2.7:52144" },
+                { "2001:db8::7 52144 2001:db8::1 22", "2001:db8::7:52144" },
+                { "::1 0 ::1 22", "::1:0" },
+                { "192.0.2.7 65535 192.0.2.1 22", "192.0.2.7:65535" },
+                { "192.0.2.7 65536 192.0.2.1 22", "local" },           /* port out of range */
+                { "192.0.2.7 52144", "local" },                        /* no server part */
+                { "192.0.2.7\n52144 192.0.2.1 22", "local" },
+                { "evil\nuser=root 1 2 3", "local" },                  /* not an address */
+                { " 192.0.2.7 52144 192.0.2.1 22", "local" },
+                { "192.0.2.7 99999999999999999999999 192.0.2.1 22", "local" }, /* ERANGE */
+                { "1111111111111111111111111111111111111111111111111111111111111111 1 2 3", "local" }, /* 64 */
+                { "", "local" },
+        };
+        for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++) {
+                request_client(conns[i].conn, c, sizeof(c));
+                CHECK(strcmp(c, conns[i].client) == 0, "SSH_CONNECTION '%s' -> %s (%s)", conns[i].conn, c,
+                      conns[i].client);
+        }
+        request_client(NULL, c, sizeof(c));
+        CHECK(strcmp(c, "local") == 0, "no SSH_CONNECTION: local");
+
+        /* SSH_USER_AUTH: an absolute path without control characters. */
+        request_auth_info("/tmp/sshauth.x1", a, sizeof(a));
+        CHECK(strcmp(a, "/tmp/sshauth.x1") == 0, "SSH_USER_AUTH kept");
+        request_auth_info("tmp/sshauth", a, sizeof(a));
+        CHECK(a[0] == '\0', "relative SSH_USER_AUTH dropped");
+        request_auth_info("/tmp/a\nb", a, sizeof(a));
+        CHECK(a[0] == '\0', "SSH_USER_AUTH with a newline dropped");
+        request_auth_info(NULL, a, sizeof(a));
+        CHECK(a[0] == '\0', "no SSH_USER_AUTH");
+        char small[8];
+        request_auth_info("/1234567", small, sizeof(small));
+        CHECK(small[0] == '\0', "SSH_USER_AUTH too long for the buffer dropped, not cut");
+        request_auth_info("/123456", small, sizeof(small));
+        CHECK(strcmp(small, "/123456") == 0, "SSH_USER_AUTH that fits kept");
         return tap_done();
 }
