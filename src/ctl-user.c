@@ -109,119 +109,9 @@ static int write_file_atomic(const char *path, const char *text, mode_t mode)
         return 0;
 }
 
-/* Find "[user NAME]" in text: start of the header line and end of the
- * section (next header or end).  Returns false if absent. */
-static bool find_user_section(const char *text, const char *name, size_t *start, size_t *end)
-{
-        char header[128];
-        const char *p = text;
-
-        snprintf(header, sizeof(header), "[user %s]", name);
-        while (*p) {
-                const char *eol = strchrnul(p, '\n');
-                const char *s = p + strspn(p, " \t");
-                size_t hl = strlen(header);
-                if ((size_t)(eol - s) >= hl && strncmp(s, header, hl) == 0 &&
-                    strspn(s + hl, " \t\r") == (size_t)(eol - s - (ptrdiff_t)hl)) {
-                        *start = (size_t)(p - text);
-                        const char *q = *eol ? eol + 1 : eol;
-                        while (*q) {
-                                const char *t = q + strspn(q, " \t");
-                                if (*t == '[')
-                                        break;
-                                q = strchrnul(q, '\n');
-                                if (*q)
-                                        q++;
-                        }
-                        *end = (size_t)(q - text);
-                        return true;
-                }
-                p = *eol ? eol + 1 : eol;
-        }
-        return false;
-}
-
-/* The keys add-user writes into [user NAME]; NULL = left as it is. */
-struct user_keys {
-        const char *access, *umask, *quota, *quota_files;
-};
-
-static void write_keys(FILE *f, const struct user_keys *k)
-{
-        if (k->access)
-                fprintf(f, "access = %s\n", k->access);
-        if (k->umask)
-                fprintf(f, "umask = %s\n", k->umask);
-        if (k->quota)
-                fprintf(f, "quota = %s\n", k->quota);
-        if (k->quota_files)
-                fprintf(f, "quota_files = %s\n", k->quota_files);
-}
-
-/* Does the line's text k (after its indentation) set `key`? */
-static bool is_key(const char *k, const char *key)
-{
-        size_t n = strlen(key);
-
-        return strncmp(k, key, n) == 0 && k[n] && strchr(" \t=", k[n]);
-}
-
-/* Return the config text with [user NAME] holding key=value for each
- * given key (other keys of the section kept); remove it if remove.  Built
- * in a memory stream, so its size is bounded only by memory, never by a
- * guess; NULL with errno on failure. */
-static char *edit_config(const char *text, const char *name, const struct user_keys *keys, bool remove)
-{
-        size_t start, end, len = 0;
-        bool found = find_user_section(text, name, &start, &end);
-        char *out = NULL;
-        FILE *f;
-
-        if (!found && remove)
-                return strdup(text);
-        f = open_memstream(&out, &len);
-        if (!f)
-                return NULL;
-        if (!found) {
-                fputs(text, f);
-                if (*text && text[strlen(text) - 1] != '\n')
-                        fputc('\n', f);
-                fprintf(f, "[user %s]\n", name);
-                write_keys(f, keys);
-        } else {
-                fwrite(text, 1, start, f);
-                /* Keep the section's lines except the keys we set. */
-                for (const char *p = text + start; !remove && p < text + end;) {
-                        const char *eol = strchrnul(p, '\n');
-                        size_t l = (size_t)(eol - p) + (*eol ? 1 : 0);
-                        const char *k = p + strspn(p, " \t");
-                        bool header = p == text + start;
-                        if (header || !((keys->access && is_key(k, "access")) || (keys->umask && is_key(k, "umask")) ||
-                                        (keys->quota && is_key(k, "quota")) ||
-                                        (keys->quota_files && is_key(k, "quota_files"))))
-                                fwrite(p, 1, l, f);
-                        if (header)
-                                write_keys(f, keys);
-                        p += l;
-                }
-                fputs(text + end, f);
-        }
-        if (ferror(f)) {
-                fclose(f);
-                free(out);
-                errno = ENOMEM;
-                return NULL;
-        }
-        if (fclose(f) != 0) {
-                free(out);
-                return NULL;
-        }
-        return out;
-}
-
 /* The configuration with a [user NAME] edit applied, validated before it
  * is written.  Returns 0, or -1 with a message. */
-static int update_config(const char *name, const struct user_keys *keys, bool remove, bool dry)
+static int update_config(const char *name, const struct ctl_user_keys *keys, bool remove, bool dry)
 {
         char err[1024];
         struct config c;
@@ -234,7 +124,7 @@ static int update_config(const char *name, const struct user_keys *keys, bool re
         config_free(&c);
         const char *why;
         text = read_text_file(SFTPJAIL_CONFIG_FILE, CONFIG_FILE_MAX, &why);
-        next = text ? edit_config(text, name, keys, remove) : NULL;
+        next = text ? ctl_edit_config(text, name, keys, remove) : NULL;
         if (!next) {
                 ctl_error("%s: %s", SFTPJAIL_CONFIG_FILE, why ? why : strerror(errno));
                 return -1;
@@ -300,34 +190,16 @@ static int add_key_file(const char *path, FILE *keys)
                 ctl_error("key file '%s': %s", ctl_quote(path), why ? why : strerror(errno));
                 return -1;
         }
-        for (const char *line = text, *eol; *line; line = *eol ? eol + 1 : eol) {
-                eol = strchrnul(line, '\n');
-                line_no++;
-                for (const char *c = line; c < eol; c++)
-                        /* A CR before the newline (a file from Windows) is dropped below. */
-                        if ((((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) && !(*c == '\r' && c + 1 == eol)) {
-                                ctl_error("key file '%s': line %zu has a control character", ctl_quote(path), line_no);
-                                return -1;
-                        }
-                line += strspn(line, " \t");
-                if (line < eol && *line != '#' && *line != '\r')
-                        lines++;
+        if (ctl_key_text_check(text, &lines, &line_no) < 0) {
+                ctl_error("key file '%s': line %zu has a control character", ctl_quote(path), line_no);
+                return -1;
         }
         if (count_keys(text, &valid) < 0 || valid != lines || lines == 0) {
                 ctl_error("key file '%s': not a valid SSH public key file (ssh-keygen -l accepts %zu of its %zu key lines)",
                           ctl_quote(path), valid, lines);
                 return -1;
         }
-        for (char *line = text, *next; *line; line = next) {
-                char *eol = strchrnul(line, '\n');
-                next = *eol ? eol + 1 : eol;
-                *eol = '\0';
-                if (eol > line && eol[-1] == '\r')
-                        eol[-1] = '\0';
-                line += strspn(line, " \t");
-                if (*line && *line != '#')
-                        fprintf(keys, "%s\n", line);
-        }
+        ctl_key_text_write(text, keys);
         return 0;
 }
 
@@ -531,7 +403,7 @@ int cmd_add_user(int argc, char **argv)
                 ctl_error("refusing to jail a uid 0 account");
                 return CTL_EXIT_USAGE;
         }
-        const struct user_keys ukeys = { access, umask_s, quota, quota_files };
+        const struct ctl_user_keys ukeys = { access, umask_s, quota, quota_files };
         /* Validate the configuration edit before changing anything. */
         if (update_config(name, &ukeys, false, true) < 0)
                 return CTL_EXIT_ERROR;
@@ -668,7 +540,7 @@ int cmd_remove_user(int argc, char **argv)
         char home[PATH_MAX], kpath[PATH_MAX];
         snprintf(home, sizeof(home), "%s", pw->pw_dir);
         snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
-        if (update_config(name, &(struct user_keys){ 0 }, true, false) < 0)
+        if (update_config(name, &(struct ctl_user_keys){ 0 }, true, false) < 0)
                 return CTL_EXIT_ERROR;
         if (unlink(kpath) == 0)
                 changed(kpath, "removed");

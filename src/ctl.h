@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "policy.h"
@@ -58,6 +59,26 @@ const char *ctl_quote(const char *s);
 void ctl_usage_error(const char *usage_text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ctl_option_error(const char *usage_text, char **argv, int c);
 /* Identities: identity.h (the launcher's own rules). */
+
+/* Public key files (add-user --key): the text has no control character
+ * but tab (and a CR right before a newline).  Returns 0 with the number
+ * of lines that hold a key (neither blank nor a comment), or -1 with the
+ * 1-based number of the first offending line. */
+int ctl_key_text_check(const char *text, size_t *key_lines, size_t *bad_line);
+/* Append the key lines of a checked text to keys, one per line, without
+ * indentation or CR (text is modified). */
+void ctl_key_text_write(char *text, FILE *keys);
+
+/* The keys add-user writes into [user NAME]; NULL = left as it is. */
+struct ctl_user_keys {
+        const char *access, *umask, *quota, *quota_files;
+};
+/* Return the config text with [user NAME] holding key=value for each
+ * given key (other keys of the section kept); remove it if remove.  Built
+ * in a memory stream, so its size is bounded only by memory, never by a
+ * guess; NULL with errno on failure.  The caller validates the result
+ * with config_parse_string() before writing it. */
+char *ctl_edit_config(const char *text, const char *name, const struct ctl_user_keys *keys, bool remove);
 
 /* The users doctor and quota look at: members of group JAIL_GROUP, then
  * every [user] rule of c, each once.  The first *n_owned names are

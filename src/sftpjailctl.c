@@ -65,34 +65,6 @@ bool ctl_help_requested(int argc, char **argv, const char *text)
         return false;
 }
 
-/* An argument as it may appear in a one-line message: printable ASCII
- * other than '\'' and '\\' is copied, anything else (control characters,
- * newlines, bytes above 0x7e) is written as \xNN, and a long argument is
- * cut at 48 characters with "..." -- so a hostile argument can neither split
- * the message nor drive the terminal.  Four rotating buffers: up to four
- * in one message. */
-const char *ctl_quote(const char *s)
-{
-        static char bufs[4][48 * 4 + 4];
-        static unsigned next;
-        char *b = bufs[next++ % ELEMENTSOF(bufs)];
-        size_t o = 0, i = 0;
-
-        for (; i < 48 && s[i]; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
-                        b[o++] = (char)c;
-                else
-                        o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-        }
-        if (s[i]) {
-                memcpy(b + o, "...", 3);
-                o += 3;
-        }
-        b[o] = '\0';
-        return b;
-}
-
 /* A usage mistake: one line, the problem and the command's synopsis (the
  * first line of its usage text). */
 void ctl_usage_error(const char *usage_text, const char *fmt, ...)
@@ -121,73 +93,6 @@ void ctl_option_error(const char *usage_text, char **argv, int c)
                 ctl_usage_error(usage_text, "option '%s' needs a value", ctl_quote(arg));
         else
                 ctl_usage_error(usage_text, "unknown option '%s'", ctl_quote(arg));
-}
-
-/* 3 or 4 octal digits, at most 0777: "027", "0027".  Stricter than
- * strtol(3), which takes any number of leading zeros, signs and spaces. */
-bool ctl_valid_umask(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n != 3 && n != 4)
-                return false;
-        if (n == 4 && s[0] != '0')
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (s[i] < '0' || s[i] > '7')
-                        return false;
-        return true;
-}
-
-/* An absolute, canonical directory path other than "/": components of
- * POSIX portable filename characters (letters, digits, '.', '_', '-'),
- * none empty, "." or "..", no trailing '/', and short enough that
- * BASE/NAME (a 32-character name) fits in PATH_MAX.  A home directory
- * ends up in /etc/passwd, where ':' or a newline would forge fields. */
-bool ctl_valid_home_base(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n < 2 || n + 1 + 32 >= PATH_MAX || s[0] != '/' || s[n - 1] == '/')
-                return false;
-        for (const char *c = s + 1; *c;) {
-                size_t len = strspn(c, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-                if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
-                        return false;
-                c += len;
-                if (*c == '/')
-                        c++;
-                else if (*c)
-                        return false;
-        }
-        return true;
-}
-
-/* A file name given on the command line that is only read (doctor's
- * --sshd-config): not empty, shorter than PATH_MAX, printable ASCII. */
-bool ctl_valid_path_arg(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= PATH_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-                        return false;
-        return true;
-}
-
-/* Names that are safe in passwd, group, sshd patterns, paths and logs. */
-bool ctl_valid_user_name(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-                return false;
-        for (size_t i = 1; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-                        return false;
-        return true;
 }
 
 int ctl_run(char *const argv[], char **out)
