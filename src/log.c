@@ -270,7 +270,7 @@ static void emit(int prio, const char *text, const struct log_field *f, size_t n
 }
 
 /* "session=S user=U " and the message. */
-static void vformat(char *text, size_t size, const char *fmt, va_list ap)
+static _printf_(3, 0) void vformat(char *text, size_t size, const char *fmt, va_list ap)
 {
         int n = snprintf(text, size, "session=%s user=%s ", ctx_session, ctx_user);
 

@@ -162,11 +162,13 @@ int supervise_argv_parse(int argc, char *const *argv, struct supervise_args *a, 
 struct fd_msg {
         char data;
         struct iovec iov;
+        struct msghdr msg;
+        /* Last: clang takes CMSG_SPACE() for a variable size (a GNU
+         * extension it accepts only at the end). */
         union {
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr msg;
 };
 
 static void fd_msg_init(struct fd_msg *m)
