@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #define AUTHINFO_FILE_MAX 65536
+#define B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 static int fingerprint(const char *type, size_t tlen, const char *b64, size_t blen, char out[AUTHINFO_KEY_MAX])
 {
@@ -53,9 +54,11 @@ int authinfo_parse(const char *text, size_t len, char out[AUTHINFO_KEY_MAX])
                         if (!sp)
                                 return -1;
                         const char *b = sp + 1;
-                        size_t blen = strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
-                        if (b + blen > eol)
-                                blen = (size_t)(eol - b);
+                        /* Within the line: the text is not NUL-terminated
+                         * (authinfo_read() passes what read() returned). */
+                        size_t blen = 0;
+                        while (b + blen < eol && b[blen] && strchr(B64, b[blen]))
+                                blen++;
                         /* The type: printable, no spaces. */
                         for (const char *c = t; c < sp; c++)
                                 if (*c <= ' ' || *c > '~')
