@@ -111,9 +111,12 @@ void request_client(const char *conn, char *out, size_t outlen)
                 char *end;
                 unsigned long port;
 
+                /* The port: decimal digits, nothing else (strtoul alone
+                 * takes no digits at all as 0, and signs and spaces). */
                 errno = 0;
                 port = strtoul(conn + alen, &end, 10);
-                if (alen > 0 && alen < 64 && conn[alen] == ' ' && !errno && port <= 65535 && *end == ' ')
+                if (alen > 0 && alen < 64 && conn[alen] == ' ' && conn[alen + 1] >= '0' && conn[alen + 1] <= '9' &&
+                    !errno && port <= 65535 && *end == ' ')
                         snprintf(out, outlen, "%.*s:%lu", (int)alen, conn, port);
         }
 }
