@@ -73,11 +73,12 @@ scmp_filter_ctx sp_build_default(const struct sp_policy *p, uint32_t default_act
                 case SP_ALLOW_ARG:
                 default:
                         /* Compare only the low 32 bits (CVE-2019-10063:
-                         * ioctl's request is an int to the kernel). */
+                         * ioctl's request is an int to the kernel).  The
+                         * unused datum_b is spelled out (clang warns). */
                         r = 0;
                         for (size_t v = 0; v < e->n_values && r == 0; v++)
                                 r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                                                     SCMP_CMP32((unsigned)e->arg, SCMP_CMP_EQ, e->values[v]));
+                                                     SCMP_CMP32((unsigned)e->arg, SCMP_CMP_EQ, e->values[v], 0));
                         break;
                 }
                 if (r < 0) {

@@ -100,7 +100,7 @@ int sp_parse(const char *text, struct sp_policy *p, char *err, size_t errlen)
                 while (*line == ' ' || *line == '\t')
                         line++;
                 if (strncmp(line, "##", 2) == 0) {
-                        char (*g)[256] = reallocarray(p->groups, p->n_groups + 1, sizeof(*g));
+                        char (*g)[sizeof(*p->groups)] = reallocarray(p->groups, p->n_groups + 1, sizeof(*g));
                         if (!g)
                                 FAIL("out of memory");
                         p->groups = g;
@@ -109,6 +109,10 @@ int sp_parse(const char *text, struct sp_policy *p, char *err, size_t errlen)
                                 w++;
                         if (!strchr(w, ':'))
                                 FAIL("line %d: group header needs '## name: reason'", lineno);
+                        /* Whole or not at all: a cut reason could lose its ':' and more. */
+                        if (strlen(w) >= sizeof(p->groups[0]))
+                                FAIL("line %d: group header longer than %zu characters", lineno,
+                                     sizeof(p->groups[0]) - 1);
                         snprintf(p->groups[p->n_groups], sizeof(p->groups[0]), "%s", w);
                         p->n_groups++;
                         continue;

@@ -29,7 +29,7 @@ struct sp_policy {
         size_t n;
         struct sp_entry *e;
         size_t n_groups;
-        char (*groups)[256];     /* "name: reason" */
+        char (*groups)[512];     /* "name: reason" (longer is refused) */
 };
 
 /* Returns 0, or -1 with "line N: what" in err. */
