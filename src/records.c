@@ -523,6 +523,10 @@ bool records_feed(struct records *r, const char *m, size_t len, bool cut, const 
                 char text[64];
                 snprintf(text, sizeof(text), "%.*s", (int)(len - (sizeof(status_head) - 1)),
                          m + sizeof(status_head) - 1);
+                /* sftp-server always names the status; a failure without
+                 * a text would be a failed record that says nothing. */
+                if (!text[0])
+                        snprintf(text, sizeof(text), "(no status text)");
                 if (r->pending) {
                         settle(r, text, NULL, now);
                 } else if (strcmp(text, "Failure") == 0) {

@@ -314,9 +314,26 @@ static void consumed(void)
               ngot ? got[0].detail : "-");
 }
 
+/* A status without its text (only a hostile sftp-server sends one): the
+ * failed record still says something. */
+static void empty_status(void)
+{
+        start();
+        feed("remove name \"/h/x\"");
+        feed("sent status ");
+        feed("open \"/h/f\" flags READ mode 0666");
+        feed_n("sent status \0Failure", 20, false);
+        end();
+        CHECK(ngot == 2 && !strcmp(got[0].status, "failed") && !strcmp(got[0].error, "(no status text)") &&
+                      !strcmp(got[1].status, "failed") && !strcmp(got[1].error, "(no status text)"),
+              "failed records without a status text: '%s', '%s'", ngot > 0 ? got[0].error : "-",
+              ngot > 1 ? got[1].error : "-");
+}
+
 int main(void)
 {
         consumed();
+        empty_status();
         uploads_and_downloads();
         failures();
         interruptions();
