@@ -303,6 +303,10 @@ static int handler(void *user, const char *section, const char *name, const char
                 return 0;
         if (!*section)
                 return fail(st, "key '%s' outside any section", name);
+        /* inih's section is ours (cut at its own length): a key never
+         * lands in another section than the one it is written in. */
+        if (strncmp(section, st->section, strlen(section)) != 0)
+                return fail(st, "key '%s' in a section header not understood: [%s]", name, section);
         if (st->in_global)
                 return handle_global(st, name, value);
         if (!st->cur)
@@ -354,16 +358,30 @@ static char *reader(char *buf, int size, void *stream)
         if (!strchr(line, '\n') && more_input(st))
                 fail(st, "line longer than %d characters", size - 2);
 
+        char sec[sizeof(st->section)];
+        int h = config_section_line(line, sec, sizeof(sec));
+        if (h < 0)
+                fail(st, "text after the section header");
+        else if (h > 0 && !st->err[0])
+                begin_section(st, sec);
+        return line;
+}
+
+int config_section_line(const char *line, char *sec, size_t seclen)
+{
         const char *p = line + strspn(line, " \t");
         size_t len = strcspn(p, "\r\n");
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-                len--;
-        if (*p == '[' && len >= 2 && p[len - 1] == ']' && !st->err[0]) {
-                char sec[sizeof(st->section)];
-                snprintf(sec, sizeof(sec), "%.*s", (int)(len - 2), p + 1);
-                begin_section(st, sec);
-        }
-        return line;
+        const char *close = memchr(p, ']', len);
+
+        if (*p != '[' || !close)
+                return 0;
+        /* inih takes the section up to the first ']' and ignores the rest
+         * of the line: anything there but a comment would be lost. */
+        const char *rest = close + 1 + strspn(close + 1, " \t");
+        if (rest < p + len && *rest != ';' && *rest != '#')
+                return -1;
+        snprintf(sec, seclen, "%.*s", (int)(close - p - 1), p + 1);
+        return 1;
 }
 
 static int parse(struct parse_state *st, const char *filename, char *err, size_t errlen)

@@ -70,6 +70,12 @@ int config_load(const char *path, struct config *c, char *err, size_t errlen);
 
 void config_free(struct config *c);
 
+/* Is this line (up to its end of line) a section header?  1 with the
+ * section's text ("user NAME") in sec; 0 if not; -1 if text other than a
+ * comment follows the ']' (refused: inih would drop it).  The parser and
+ * sftpjailctl's editor (ctl-args.c) see headers the same way. */
+int config_section_line(const char *line, char *sec, size_t seclen);
+
 const char *access_to_string(enum access a);
 enum access access_from_string(const char *s);
 

@@ -177,6 +177,20 @@ int main(void)
                       c.rules[0].s.access == ACCESS_HOME && c.rules[0].s.umask == 077,
               "an indented line is its own key, not a silent continuation of the one before");
         config_free(&c);
+        /* A section header is what inih takes for one: text after its ']'
+         * is refused (it used to hide the header from us, and the keys
+         * below went to the section before). */
+        CHECK(fails_at("[user alice]\n[user bob]x\naccess = home\n", 2, "text after the section header"),
+              "text after a header refused");
+        CHECK(fails_at("[user alice]\n[user bob]]\naccess = home\n", 2, "text after the section header"),
+              "a second ']' refused");
+        CHECK(config_parse_string("[user alice]\n[user bob] ; comment\naccess = home\n", "t.conf", &c, err,
+                                  sizeof(err)) == 0 &&
+                      c.n_rules == 2 && c.rules[0].s.access == ACCESS_UNSET && c.rules[1].s.access == ACCESS_HOME,
+              "a comment after a header: the keys below are that section's (%s)", err);
+        config_free(&c);
+        CHECK(fails_at("\xef\xbb\xbf[user a]\naccess = home\n", 2, "not understood"),
+              "a header only inih sees (after a BOM) is refused, not merged");
         check_long_lines();
         check_request_table();
         return tap_done();
