@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "util.h"
 
@@ -142,20 +143,19 @@ void ctl_key_text_write(char *text, FILE *keys)
         }
 }
 
-/* Find "[user NAME]" in text: start of the header line and end of the
- * section (next header or end).  Returns false if absent. */
+/* Find "[user NAME]" in text, as the configuration's parser reads
+ * headers (config_section_line: "[user  NAME] # note" too): start of the
+ * header line and end of the section (next header or end).  Returns false
+ * if absent. */
 static bool find_user_section(const char *text, const char *name, size_t *start, size_t *end)
 {
-        char header[128];
         const char *p = text;
+        char sec[256];
 
-        snprintf(header, sizeof(header), "[user %s]", name);
         while (*p) {
                 const char *eol = strchrnul(p, '\n');
-                const char *s = p + strspn(p, " \t");
-                size_t hl = strlen(header);
-                if ((size_t)(eol - s) >= hl && strncmp(s, header, hl) == 0 &&
-                    strspn(s + hl, " \t\r") == (size_t)(eol - s - (ptrdiff_t)hl)) {
+                if (config_section_line(p, sec, sizeof(sec)) == 1 && strncmp(sec, "user ", 5) == 0 &&
+                    streq(sec + 5 + strspn(sec + 5, " "), name)) {
                         *start = (size_t)(p - text);
                         const char *q = *eol ? eol + 1 : eol;
                         while (*q) {
@@ -224,6 +224,8 @@ char *ctl_edit_config(const char *text, const char *name, const struct ctl_user_
                                         (keys->quota && is_key(k, "quota")) ||
                                         (keys->quota_files && is_key(k, "quota_files"))))
                                 fwrite(p, 1, l, f);
+                        if (header && !*eol)
+                                fputc('\n', f); /* the header was the last line: the keys go below it */
                         if (header)
                                 write_keys(f, keys);
                         p += l;
