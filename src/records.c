@@ -99,6 +99,20 @@ static size_t strip_tail(const char *m, size_t len, const char *lit, const char 
         return strip_tail_(m, len, lit, set, false);
 }
 
+/* The decimal number in m[from, to) (digits only: strip_tail checked),
+ * saturated at UINT64_MAX.  Never reads past to: a message is not
+ * NUL-terminated, and what follows it in the buffer may be digits too. */
+static uint64_t number_in(const char *m, size_t from, size_t to)
+{
+        uint64_t v = 0;
+
+        for (size_t i = from; i < to; i++) {
+                unsigned d = (unsigned)(m[i] - '0');
+                v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+        }
+        return v;
+}
+
 /* A decoded copy of m[from, to) (a name as sftp-server escaped it). */
 static char *name_dup(const char *m, size_t from, size_t to, size_t *out_len)
 {
@@ -290,8 +304,8 @@ static void on_close(struct records *r, const char *m, size_t len, bool cut, boo
                 size_t w = strip_tail(m, len, " written ", "0123456789");
                 size_t rr = w != (size_t)-1 ? strip_tail(m, w, "\" bytes read ", "0123456789") : (size_t)-1;
                 if (rr != (size_t)-1 && rr >= h0) {
-                        rd = strtoull(m + rr + 13, NULL, 10);
-                        wr = strtoull(m + w + 9, NULL, 10);
+                        rd = number_in(m, rr + 13, w);
+                        wr = number_in(m, w + 9, len);
                         counts = true;
                         end = rr;
                 }

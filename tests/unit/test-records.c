@@ -330,8 +330,23 @@ static void empty_status(void)
               ngot > 1 ? got[1].error : "-");
 }
 
+/* The counts are read within the message: what follows it in the
+ * supervisor's buffer (here: more digits) is not part of them. */
+static void counts_within(void)
+{
+        static const char buf[] = "close \"/h/a\" bytes read 0 written 5999";
+
+        start();
+        feed("open \"/h/a\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed_n(buf, sizeof(buf) - 1 - 3, false);
+        end();
+        CHECK(ngot == 1 && got[0].bytes_known && got[0].bytes == 5, "written 5, not 5999 (%llu)",
+              ngot ? got[0].bytes : 0ULL);
+}
+
 int main(void)
 {
+        counts_within();
         consumed();
         empty_status();
         uploads_and_downloads();
