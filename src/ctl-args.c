@@ -186,12 +186,15 @@ static void write_keys(FILE *f, const struct ctl_user_keys *k)
                 fprintf(f, "quota_files = %s\n", k->quota_files);
 }
 
+/* inih's white space is isspace(3), and it takes '=' or ':' after a key. */
+#define INI_SPACE " \t\v\f\r"
+
 /* Does the line's text k (after its indentation) set `key`? */
 static bool is_key(const char *k, const char *key)
 {
         size_t n = strlen(key);
 
-        return strncmp(k, key, n) == 0 && k[n] && strchr(" \t=", k[n]);
+        return strncmp(k, key, n) == 0 && k[n] && strchr(INI_SPACE "=:", k[n]);
 }
 
 char *ctl_edit_config(const char *text, const char *name, const struct ctl_user_keys *keys, bool remove)
@@ -218,7 +221,7 @@ char *ctl_edit_config(const char *text, const char *name, const struct ctl_user_
                 for (const char *p = text + start; !remove && p < text + end;) {
                         const char *eol = strchrnul(p, '\n');
                         size_t l = (size_t)(eol - p) + (*eol ? 1 : 0);
-                        const char *k = p + strspn(p, " \t");
+                        const char *k = p + strspn(p, INI_SPACE);
                         bool header = p == text + start;
                         if (header || !((keys->access && is_key(k, "access")) || (keys->umask && is_key(k, "umask")) ||
                                         (keys->quota && is_key(k, "quota")) ||
