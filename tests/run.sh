@@ -2,7 +2,8 @@
 # The whole test suite, as root on Debian 12:
 #   tests/run.sh
 # Installs what it needs, builds sftpjail twice (release, and ASan+UBSan),
-# runs the unit and integration tests against both, and the static checks.
+# runs the unit and integration tests against both, the fuzz targets
+# (a third build, clang), and the static checks.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -42,6 +43,18 @@ PY
 passed=0 failed=0
 run_suite release build-tests --buildtype=debugoptimized
 run_suite sanitizers build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+# libFuzzer (clang, ASan+UBSan): each target FUZZ_SECONDS (20) from the
+# seeds in tests/fuzz/, then every saved crash input replayed; one test
+# per target.
+echo "=== fuzz"
+fuzz_out=$(tests/fuzz/run-fuzz.sh build-fuzz); fuzz_rc=$?
+echo "$fuzz_out"
+fp=$(grep -c '^fuzz-.* ok:' <<<"$fuzz_out") ff=$(grep -c '^fuzz-.* FAILED:' <<<"$fuzz_out")
+[ "$fuzz_rc" -ne 0 ] && [ "$ff" -eq 0 ] && ff=1 # the build, or the script itself
+[ "$ff" -eq 0 ] || status=1
+summary+=("fuzz: $fp passed, $ff failed")
+passed=$((passed + fp)); failed=$((failed + ff))
 
 echo "=== static checks"
 if tools/static-checks.sh build-tests; then passed=$((passed + 1)); summary+=("static checks: ok")
