@@ -82,7 +82,7 @@ static void check_request_table(void)
 /* A line inih cannot hold whole must be refused, not split in two. */
 static void check_long_lines(void)
 {
-        char text[2 * CONFIG_MAX_LINE], err[512];
+        char text[2 * CONFIG_MAX_LINE], err[512] = "";
         const char *head = "[user a]\ndeny_requests = read";
         int n;
 
@@ -110,7 +110,7 @@ static void check_long_lines(void)
 int main(void)
 {
         struct config c;
-        char err[512];
+        char err[512] = ""; /* printed by checks that pass, where nothing wrote it */
 
         const char *good =
                 "# comment\n"
