@@ -44,6 +44,16 @@ passed=0 failed=0
 run_suite release build-tests --buildtype=debugoptimized
 run_suite sanitizers build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
+# The unit tests once more under Valgrind, on the release build (no
+# sanitizer runtime in the way): one test.
+echo "=== valgrind: unit tests"
+if meson test -C build-tests --no-rebuild --print-errorlogs --setup valgrind --suite unit >/dev/null; then
+        passed=$((passed + 1)); summary+=("valgrind (unit tests): ok")
+else
+        meson test -C build-tests --no-rebuild --print-errorlogs --setup valgrind --suite unit
+        failed=$((failed + 1)); status=1; summary+=("valgrind (unit tests): FAILED")
+fi
+
 # libFuzzer (clang, ASan+UBSan): each target FUZZ_SECONDS (20) from the
 # seeds in tests/fuzz/, then every saved crash input replayed; one test
 # per target.

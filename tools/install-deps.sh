@@ -11,7 +11,7 @@ pkgs=(
         python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp xfsprogs e2fsprogs
         systemd-container systemd nftables
         # checks and benchmarks
-        clang clang-tidy cppcheck shellcheck bubblewrap hyperfine
+        clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
 )
 missing=()
 for p in "${pkgs[@]}"; do
