@@ -41,7 +41,7 @@ exec 9>/run/lock/sftpjail-test.lock; flock 9 # not while the tests run
 install -d -m 0755 "$BR" "$BR/bin" "$BR/etc" "$BR/home" "$BR/data" "$BR/sshd"
 SINK="the host's /dev/log"
 if [ -n "${SFTPJAIL_BENCH_NS:-}" ]; then
-        python3 tests/helpers/syslog-listener.py "$BR/log.sock" "$BR/syslog.txt" >"$BR/log.ready" &
+        python3 tests/helpers/syslog-listener.py "$BR/log.sock" "$BR/syslog.txt" >"$BR/log.ready" 9>&- &
         sink_pid=$!; trap 'kill $sink_pid 2>/dev/null' EXIT
         for _ in $(seq 50); do [ -s "$BR/log.ready" ] && break; sleep 0.1; done
         [ -e /dev/log ] || [ -L /dev/log ] || : >/dev/log
