@@ -172,7 +172,7 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
   sed -e "s|@LAUNCHER@|$J|g" -e "s|@KEYS@|$BR/keys|g" -e "s|^Match Group sftpjail$|Match User $U|" \
         docs/sshd_config.d-sftpjail.conf.in; } >"$BR/sshd/config"
 /usr/sbin/sshd -f "$BR/sshd/config"
-trap 'kill $(cat $BR/sshd/pid 2>/dev/null) 2>/dev/null || true' EXIT
+trap 'kill $(cat $BR/sshd/pid 2>/dev/null) ${sink_pid:-} 2>/dev/null || true' EXIT
 sleep 0.5
 cp "$BR/sshd/client" "$BR/data/client"; chmod 0644 "$BR/data/client"
 ln -f "$BR/data/big" "$HP/big" 2>/dev/null || cp "$BR/data/big" "$HP/big"
