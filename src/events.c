@@ -118,7 +118,7 @@ int ev_parse_time(const char *s, struct timespec *t)
         return 0;
 }
 
-int ev_unchanged(const struct stat *st, uint64_t bytes, const struct timespec *end, const char **why)
+int ev_unchanged(const struct stat *st, uid_t uid, uint64_t bytes, const struct timespec *end, const char **why)
 {
         /* The end of the record's millisecond: mtime must be before it. */
         struct timespec lim = *end;
@@ -130,6 +130,10 @@ int ev_unchanged(const struct stat *st, uint64_t bytes, const struct timespec *e
         }
         if (!S_ISREG(st->st_mode)) {
                 *why = "not a regular file";
+                return -1;
+        }
+        if (st->st_uid != uid) {
+                *why = "not owned by the user";
                 return -1;
         }
         if ((uint64_t)st->st_size != bytes) {

@@ -96,11 +96,11 @@ int ev_relpath(const char *area, const char *name, size_t len, char *out, size_t
 int ev_parse_time(const char *s, struct timespec *t);
 
 /* The file opened for the event is the upload, unchanged since its
- * record: a regular file, st_size == bytes, and an mtime no later than
+ * record: a regular file of the user (uid), st_size == bytes, and an mtime no later than
  * the record's end (which has millisecond precision, rounded down: the
  * mtime may be up to the end of that millisecond).  Returns 0 or -1 with
  * *why set. */
-int ev_unchanged(const struct stat *st, uint64_t bytes, const struct timespec *end, const char **why);
+int ev_unchanged(const struct stat *st, uid_t uid, uint64_t bytes, const struct timespec *end, const char **why);
 
 /* Seconds to wait before attempt n+1 (n >= 1 attempts made): base *
  * 2^(n-1), at most cap. */

@@ -155,7 +155,7 @@ static void decisions(void)
 static void checks(void)
 {
         struct timespec end;
-        struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 42 };
+        struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 42, .st_uid = 1001 };
         const char *why = NULL;
 
         CHECK(ev_parse_time("2026-12-06T01:02:03.456Z", &end) == 0 && end.tv_nsec == 456000000, "end time parsed");
@@ -165,19 +165,20 @@ static void checks(void)
         ev_parse_time("2026-12-06T01:02:03.456Z", &end);
         st.st_mtim = end;
         st.st_mtim.tv_nsec = 456999999;
-        CHECK(ev_unchanged(&st, 42, &end, &why) == 0, "mtime within the record's millisecond: unchanged");
+        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "mtime within the record's millisecond: unchanged");
         st.st_mtim.tv_nsec = 457000000;
-        CHECK(ev_unchanged(&st, 42, &end, &why) < 0 && strstr(why, "modified"), "mtime after it: changed");
+        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) < 0 && strstr(why, "modified"), "mtime after it: changed");
         st.st_mtim.tv_sec -= 100;
-        CHECK(ev_unchanged(&st, 42, &end, &why) == 0, "an older mtime (sftp -p): unchanged");
-        CHECK(ev_unchanged(&st, 41, &end, &why) < 0 && strstr(why, "size"), "another size: changed");
+        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "an older mtime (sftp -p): unchanged");
+        CHECK(ev_unchanged(&st, 1001, 41, &end, &why) < 0 && strstr(why, "size"), "another size: changed");
+        CHECK(ev_unchanged(&st, 1002, 42, &end, &why) < 0 && strstr(why, "owned"), "another owner: refused");
         st.st_mode = S_IFIFO | 0644;
-        CHECK(ev_unchanged(&st, 42, &end, &why) < 0 && strstr(why, "regular"), "not a regular file");
+        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) < 0 && strstr(why, "regular"), "not a regular file");
         end.tv_nsec = 999500000;
         st.st_mode = S_IFREG | 0644;
         st.st_mtim = end;
         st.st_mtim.tv_nsec = 999999999;
-        CHECK(ev_unchanged(&st, 42, &end, &why) == 0, "the millisecond's end wraps to the next second");
+        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "the millisecond's end wraps to the next second");
 
         CHECK(ev_backoff(1, 5, 300) == 5 && ev_backoff(2, 5, 300) == 10 && ev_backoff(4, 5, 300) == 40 &&
                       ev_backoff(10, 5, 300) == 300 && ev_backoff(1000, 5, 300) == 300,
