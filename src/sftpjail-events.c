@@ -802,8 +802,10 @@ int main(int argc, char **argv)
         sigprocmask(SIG_BLOCK, &mask, NULL);
         sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
-        if ((r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM)) < 0 ||
-            (r = sd_journal_open(&jb, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM)) < 0) {
+        /* Not SD_JOURNAL_SYSTEM: the supervisor runs as the jailed user,
+         * and journald keeps a user's entries in user-UID.journal. */
+        if ((r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)) < 0 ||
+            (r = sd_journal_open(&jb, SD_JOURNAL_LOCAL_ONLY)) < 0) {
                 say("cannot open the journal: %s", strerror(-r));
                 return 1;
         }
