@@ -97,19 +97,39 @@ int ev_relpath(const char *area, const char *name, size_t len, char *out, size_t
         return 0;
 }
 
+/* n decimal digits at s. */
+static int digits(const char *s, int n)
+{
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
 int ev_parse_time(const char *s, struct timespec *t)
 {
+        /* 0123456789012345678901234
+         * 2026-12-06T01:02:03.456Z */
         struct tm tm = { 0 };
-        unsigned ms;
-        char z;
-        int used = 0;
+        int ms;
 
-        if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3u%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                         &tm.tm_min, &tm.tm_sec, &ms, &z, &used) != 8 ||
-            z != 'Z' || s[used] || strlen(s) != 24 || ms > 999)
+        if (!s || strlen(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+            s[19] != '.' || s[23] != 'Z')
                 return -1;
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
+        tm.tm_year = digits(s, 4) - 1900;
+        tm.tm_mon = digits(s + 5, 2) - 1;
+        tm.tm_mday = digits(s + 8, 2);
+        tm.tm_hour = digits(s + 11, 2);
+        tm.tm_min = digits(s + 14, 2);
+        tm.tm_sec = digits(s + 17, 2);
+        ms = digits(s + 20, 3);
+        if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0 ||
+            ms < 0)
+                return -1;
         time_t sec = timegm(&tm);
         if (sec == (time_t)-1)
                 return -1;
@@ -301,6 +321,28 @@ static void put_hex(FILE *f, const char *b, size_t n)
                 fprintf(f, "%02x", (unsigned char)b[i]);
 }
 
+static int hexval(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A signed decimal number (times). */
+static bool parse_i64(const char *s, int64_t *v)
+{
+        uint64_t u;
+
+        if (s[0] == '-') {
+                if (!parse_u64(s + 1, &u) || u > (uint64_t)INT64_MAX)
+                        return false;
+                *v = -(int64_t)u;
+                return true;
+        }
+        if (!parse_u64(s, &u) || u > (uint64_t)INT64_MAX)
+                return false;
+        *v = (int64_t)u;
+        return true;
+}
+
 static int get_hex(const char *h, char *out, size_t size, size_t *len)
 {
         size_t n = strlen(h);
@@ -313,10 +355,10 @@ static int get_hex(const char *h, char *out, size_t size, size_t *len)
         if (n % 2 || n / 2 >= size)
                 return -1;
         for (size_t i = 0; i < n / 2; i++) {
-                unsigned v;
-                if (sscanf(h + 2 * i, "%2x", &v) != 1)
+                int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+                if (hi < 0 || lo < 0)
                         return -1;
-                out[i] = (char)v;
+                out[i] = (char)(hi << 4 | lo);
         }
         out[n / 2] = '\0';
         *len = n / 2;
@@ -369,9 +411,8 @@ static int read_item(struct ev_state *s, char *line)
         struct ev_item it = { 0 };
         char *tok[15], *save = NULL;
         size_t n = 0, len;
-        unsigned long long uid, handle, bytes, attempts;
-        long long sec, nsec, next;
-        int running;
+        uint64_t uid, handle, bytes, attempts, running;
+        int64_t sec, nsec, next;
 
         for (char *t = strtok_r(line, " ", &save); t && n < ELEMENTSOF(tok); t = strtok_r(NULL, " ", &save))
                 tok[n++] = t;
@@ -383,10 +424,10 @@ static int read_item(struct ev_state *s, char *line)
         strcpy(it.key, tok[0]);
         strcpy(it.user, tok[1]);
         strcpy(it.session, tok[3]);
-        if (sscanf(tok[2], "%llu", &uid) != 1 || sscanf(tok[4], "%llu", &handle) != 1 ||
-            sscanf(tok[5], "%llu", &bytes) != 1 || sscanf(tok[6], "%lld", &sec) != 1 ||
-            sscanf(tok[7], "%lld", &nsec) != 1 || sscanf(tok[8], "%llu", &attempts) != 1 ||
-            sscanf(tok[9], "%lld", &next) != 1 || sscanf(tok[10], "%d", &running) != 1)
+        if (!parse_u64(tok[2], &uid) || !parse_u64(tok[4], &handle) || !parse_u64(tok[5], &bytes) ||
+            !parse_i64(tok[6], &sec) || !parse_i64(tok[7], &nsec) || !parse_u64(tok[8], &attempts) ||
+            !parse_i64(tok[9], &next) || !parse_u64(tok[10], &running) || uid > UINT32_MAX || nsec < 0 ||
+            nsec > 999999999 || attempts > UINT32_MAX)
                 return -1;
         it.uid = (uid_t)uid;
         it.handle = handle;
@@ -429,9 +470,11 @@ int ev_state_read(struct ev_state *s, FILE *f)
                         else if (len)
                                 r = ev_set_cursor(s, c);
                 } else if (strncmp(line, "counters ", 9) == 0) {
-                        unsigned long long a, b;
-                        char x;
-                        if (sscanf(line + 9, "%llu %llu%c", &a, &b, &x) != 2) {
+                        char *sp = strchr(line + 9, ' ');
+                        uint64_t a, b;
+                        if (sp)
+                                *sp = '\0';
+                        if (!sp || !parse_u64(line + 9, &a) || !parse_u64(sp + 1, &b)) {
                                 r = -1;
                         } else {
                                 s->hook_runs = a;

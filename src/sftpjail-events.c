@@ -411,11 +411,12 @@ static void record_result(const struct ev_item *it, const char *status, int code
         F(10, "SFTPJAIL_EXIT=%d", code);
         F(11, "SFTPJAIL_DURATION=%.3f", dur);
         F(12, "SFTPJAIL_BYTES=%" PRIu64, it->bytes);
-        char *p = malloc(it->rel_len + 16);
+        static const char path_field[] = "SFTPJAIL_PATH=";
+        char *p = malloc(sizeof(path_field) + it->rel_len);
         if (p) {
-                memcpy(p, "SFTPJAIL_PATH=", 14);
-                memcpy(p + 14, it->rel, it->rel_len);
-                iov[n++] = (struct iovec){ p, 14 + it->rel_len };
+                strcpy(p, path_field);
+                memcpy(p + sizeof(path_field) - 1, it->rel, it->rel_len + 1);
+                iov[n++] = (struct iovec){ p, sizeof(path_field) - 1 + it->rel_len };
         }
         if (why)
                 F(13, "SFTPJAIL_ERROR=%s", why);
