@@ -100,6 +100,36 @@ static bool abspath_valid(const char *p)
         return p[0] == '/' && relpath_valid(p + 1, true);
 }
 
+/* ".filepart .part": each entry a '.' and at least one more printable
+ * byte, no '/'; "" is an empty list. */
+static bool temp_suffixes_valid(const char *v)
+{
+        for (const char *s = v + strspn(v, " "); *s; s += strspn(s, " ")) {
+                size_t n = strcspn(s, " ");
+                if (s[0] != '.' || n < 2 || n > 64)
+                        return false;
+                for (size_t i = 0; i < n; i++)
+                        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '/')
+                                return false;
+                s += n;
+        }
+        return true;
+}
+
+/* A POSIX-portable user name: what useradd accepts by default. */
+static bool user_name_valid(const char *v)
+{
+        size_t n = strlen(v);
+
+        if (!n || n > 32 || v[0] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+                      v[i] == '_' || v[i] == '-' || v[i] == '.' || (v[i] == '$' && i == n - 1)))
+                        return false;
+        return true;
+}
+
 struct parse_state {
         struct config *c;
         struct rule *cur;  /* NULL while in [global] */
@@ -186,7 +216,8 @@ static int begin_section(struct parse_state *st, const char *section)
                 return fail(st, "out of memory");
         st->c->rules = n;
         st->cur = &n[st->c->n_rules++];
-        *st->cur = (struct rule){ .kind = kind, .line = st->line, .s.umask = -1, .s.limits = LIMITS_UNSET };
+        *st->cur = (struct rule){ .kind = kind, .line = st->line, .s.umask = -1, .s.limits = LIMITS_UNSET,
+                              .s.hook_network = -1 };
         if (name && !(st->cur->name = strdup(name)))
                 return fail(st, "out of memory");
         return 1;
@@ -285,6 +316,36 @@ static int handle_rule_key(struct parse_state *st, const char *name, const char 
                                 return set_string(st, &s->log_level, name, value);
                 return fail(st, "log_level must be one of QUIET FATAL ERROR INFO VERBOSE DEBUG DEBUG1-3, got '%s'",
                             value);
+        }
+        if (streq(name, "on_upload")) {
+                if (!abspath_valid(value) || streq(value, "/"))
+                        return fail(st, "on_upload must be the absolute path of a program, got '%s'", value);
+                return set_string(st, &s->on_upload, name, value);
+        }
+        if (streq(name, "ready_dir")) {
+                if (!relpath_valid(value, false))
+                        return fail(st, "ready_dir must be a relative path below the uploads directory without "
+                                    "'..', got '%s'", value);
+                return set_string(st, &s->ready_dir, name, value);
+        }
+        if (streq(name, "temp_suffixes")) {
+                if (!temp_suffixes_valid(value))
+                        return fail(st, "temp_suffixes must be a space-separated list of suffixes starting with "
+                                    "'.' (printable, no '/'), got '%s'", value);
+                return set_string(st, &s->temp_suffixes, name, value);
+        }
+        if (streq(name, "hook_user")) {
+                if (!user_name_valid(value))
+                        return fail(st, "hook_user must be a user name, got '%s'", value);
+                return set_string(st, &s->hook_user, name, value);
+        }
+        if (streq(name, "hook_network")) {
+                if (s->hook_network != -1)
+                        return fail(st, "'hook_network' set twice in [%s]", st->section);
+                if (!streq(value, "yes") && !streq(value, "no"))
+                        return fail(st, "hook_network must be yes or no, got '%s'", value);
+                s->hook_network = streq(value, "yes");
+                return 1;
         }
         char why[256];
         int r = limits_parse_key(&s->limits, name, value, why, sizeof(why));
@@ -437,6 +498,22 @@ int config_open_trusted(const char *path, char *err, size_t errlen)
         return path_open_trusted(path, &path_rule_config, 0, O_RDONLY | O_NOCTTY, &st, err, errlen);
 }
 
+int config_open_program(const char *path, char *err, size_t errlen)
+{
+        struct stat st;
+        int fd = path_open_trusted(path, &path_rule_program, 0, O_PATH, &st, err, errlen);
+
+        if (fd < 0)
+                return -1;
+        if (!(st.st_mode & 0111)) {
+                close(fd);
+                errno = EACCES;
+                return errorf(err, errlen, "program %s is not executable (mode %04o)", path,
+                              (unsigned)(st.st_mode & 07777));
+        }
+        return fd;
+}
+
 int config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
         int fd = config_open_trusted(path, err, errlen);
@@ -464,6 +541,10 @@ static void settings_free(struct settings *s)
         sfree(&s->allow_requests);
         sfree(&s->deny_requests);
         sfree(&s->log_level);
+        sfree(&s->on_upload);
+        sfree(&s->ready_dir);
+        sfree(&s->temp_suffixes);
+        sfree(&s->hook_user);
 }
 
 void config_free(struct config *c)

@@ -33,6 +33,13 @@ struct settings {
         char *deny_requests;
         char *log_level;      /* sftp-server -l */
         struct limits limits; /* LIMIT_UNSET where not set here */
+        /* Upload events (sftpjail-events, docs/records.md): the launcher
+         * ignores these. */
+        char *on_upload;      /* absolute path of the hook program */
+        char *ready_dir;      /* relative to the uploads directory */
+        char *temp_suffixes;  /* space separated, "" = none */
+        char *hook_user;      /* NULL = DynamicUser */
+        int hook_network;     /* -1 = unset, 0 = no, 1 = yes */
 };
 
 struct rule {
@@ -64,6 +71,13 @@ int config_parse_file(FILE *f, const char *filename, struct config *c, char *err
  * above it are root-owned and writable by nobody but root.  Returns an
  * O_RDONLY fd or -1 with err filled. */
 int config_open_trusted(const char *path, char *err, size_t errlen);
+
+/* The on_upload program: an absolute, canonical path, every directory
+ * above it and the file root's and writable by root alone (as for the
+ * configuration), a regular file with an execute bit.  Returns an O_PATH
+ * fd or -1 with err filled.  Used by sftpjail-events before each run and
+ * by sftpjailctl doctor: one rule. */
+int config_open_program(const char *path, char *err, size_t errlen);
 
 /* config_open_trusted() + config_parse_file(). */
 int config_load(const char *path, struct config *c, char *err, size_t errlen);

@@ -277,6 +277,52 @@ static void check_jail(const struct config *c, const struct identity *id, const 
 static void check_user_policy(const struct config *c, const struct identity *id, const char **sshd_cfgs,
                               size_t n_cfgs);
 
+/* on_upload, ready_dir, hook_user: what sftpjail-events checks before it
+ * acts (the same functions), so that doctor reports what it would refuse. */
+static void check_events(const struct config *c, const struct identity *id, const struct policy *p)
+{
+        char err[1024];
+        struct jail j;
+        struct stat st;
+        int fd;
+
+        if (!p->on_upload) {
+                if (p->ready_dir || p->hook_user)
+                        printf("note: user %s: ready_dir/hook_user without on_upload do nothing\n", id->name);
+                return;
+        }
+        if (p->access == ACCESS_READONLY) {
+                printf("note: user %s: access=readonly: on_upload never fires (nothing can be uploaded)\n", id->name);
+                return;
+        }
+        fd = config_open_program(p->on_upload, err, sizeof(err));
+        if (fd < 0)
+                problem("user %s: on_upload: %s: no upload events run until this is fixed", id->name, err);
+        else
+                close(fd);
+        if (p->hook_user && !getpwnam(p->hook_user))
+                problem("user %s: hook_user %s does not exist: no upload events run", id->name, p->hook_user);
+        if (!p->ready_dir || jail_resolve_uploads(&j, c, id, p) < 0)
+                return; /* a refused uploads directory is check_jail()'s problem */
+        char dir[PATH_MAX * 2];
+        snprintf(dir, sizeof(dir), "%s/%s", id->home, p->uploads ? p->uploads : "");
+        if (dir[strlen(dir) - 1] == '/')
+                dir[strlen(dir) - 1] = '\0';
+        int base = p->uploads ? j.uploads_src : j.home_src;
+        struct stat bst;
+        fd = path_open_beneath_checked(base, dir, p->ready_dir, &path_rule_ready_dir, id->uid, O_PATH | O_DIRECTORY,
+                                       &st, err, sizeof(err));
+        if (fd < 0)
+                problem("user %s: %s: uploads are not moved or hooked until this is fixed (make it: install -d -o %s "
+                        "%s/%s)", id->name, err, id->name, dir, p->ready_dir);
+        else if (fstat(base, &bst) == 0 && st.st_dev != bst.st_dev)
+                problem("user %s: ready_dir %s/%s is on another filesystem than the uploads", id->name, dir,
+                        p->ready_dir);
+        if (fd >= 0)
+                close(fd);
+        jail_close(&j);
+}
+
 static void check_user(const struct config *c, const char *name, const char **sshd_cfgs, size_t n_cfgs)
 {
         struct identity id;
@@ -335,6 +381,7 @@ static void check_user_policy(const struct config *c, const struct identity *idp
                        pw->pw_shell, SFTPJAIL_LAUNCHER_PATH);
         check_jail(c, &id, &p);
         check_limits(&id, &p);
+        check_events(c, &id, &p);
         snprintf(path, sizeof(path), "%s/%s", KEYS_DIR, name);
         struct stat st;
         char why[1024];

@@ -28,18 +28,11 @@ static const char *const lib_dirs[] = {
         "/lib/" MULTIARCH_TRIPLET, "/usr/lib/" MULTIARCH_TRIPLET, "/lib", "/usr/lib",
 };
 
-static int sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
-{
-        struct open_how how = { .flags = (unsigned long long)flags, .resolve = resolve };
-        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 /* Open a path below dirfd that must stay below it and contain no symlink:
- * the way every user-controlled path is opened. */
+ * the way every user-controlled path is opened (pathrule.h). */
 static int open_beneath(int dirfd, const char *path, int flags)
 {
-        return sys_openat2(dirfd, path, flags | O_CLOEXEC,
-                           RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        return path_open_beneath(dirfd, path, flags);
 }
 
 static int fail(struct jail *j, const char *fmt, ...) _printf_(2, 3);
@@ -284,11 +277,11 @@ static int resolve_quota(struct jail *j, const struct config *c)
         return quota_check(fd, path, id, &p->limits, j->err, sizeof(j->err));
 }
 
-static int resolve(struct jail *j, const struct config *c)
+/* The home and the uploads directory, checked. */
+static int resolve_writable(struct jail *j, const struct config *c)
 {
         const struct policy *p = j->policy;
         const unsigned long long flags = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-        struct stat st;
         char path[PATH_MAX * 2];
 
         if (open_home(j, c->home_base) < 0)
@@ -304,6 +297,16 @@ static int resolve(struct jail *j, const struct config *c)
                         return -1;
                 j->uploads_attr = flags;
         }
+        return 0;
+}
+
+static int resolve(struct jail *j, const struct config *c)
+{
+        const struct policy *p = j->policy;
+        struct stat st;
+
+        if (resolve_writable(j, c) < 0)
+                return -1;
         if (resolve_quota(j, c) < 0)
                 return -1;
         /* The start directory only has to exist: sftp-server chdirs there. */
@@ -323,6 +326,17 @@ int jail_resolve(struct jail *j, const struct config *c, const struct identity *
         *j = (struct jail){ .id = id, .policy = p, .home_src = -1, .uploads_src = -1, .home_tree = -1,
                             .uploads_tree = -1 };
         if (resolve(j, c) < 0) {
+                jail_close(j);
+                return -1;
+        }
+        return 0;
+}
+
+int jail_resolve_uploads(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p)
+{
+        *j = (struct jail){ .id = id, .policy = p, .home_src = -1, .uploads_src = -1, .home_tree = -1,
+                            .uploads_tree = -1 };
+        if (resolve_writable(j, c) < 0) {
                 jail_close(j);
                 return -1;
         }

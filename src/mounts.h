@@ -55,6 +55,11 @@ struct jail {
  * fd closed).  Needs no capability; never dies or logs. */
 int jail_resolve(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p);
 
+/* Only the home and the uploads directory of jail_resolve(), with the
+ * same checks and words: home_src, uploads_src (-1 where the access mode
+ * has none), uploads_st.  For sftpjail-events, which acts on uploads. */
+int jail_resolve_uploads(struct jail *j, const struct config *c, const struct identity *id, const struct policy *p);
+
 /* Clone every source into a detached mount and close the sources.  Needs
  * CAP_SYS_ADMIN effective; dies on failure. */
 void jail_clone(struct jail *j);

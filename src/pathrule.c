@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -15,6 +17,8 @@ const struct path_rule path_rule_root_dir = { "directory", S_IFDIR, PATH_OWNER_R
 const struct path_rule path_rule_config = { "configuration", S_IFREG, PATH_OWNER_ROOT, S_IWGRP | S_IWOTH };
 const struct path_rule path_rule_system_file = { "file", S_IFREG, PATH_OWNER_ROOT, S_IWGRP | S_IWOTH };
 const struct path_rule path_rule_keys_file = { "keys file", S_IFREG, PATH_OWNER_ROOT, S_IWGRP | S_IWOTH };
+const struct path_rule path_rule_program = { "on_upload program", S_IFREG, PATH_OWNER_ROOT, S_IWGRP | S_IWOTH };
+const struct path_rule path_rule_ready_dir = { "ready_dir", S_IFDIR, PATH_OWNER_ROOT_OR_USER, S_IWOTH };
 const struct path_rule path_rule_home = { "home directory", S_IFDIR, PATH_OWNER_ROOT_OR_USER, S_IWGRP | S_IWOTH };
 const struct path_rule path_rule_uploads = { "uploads directory", S_IFDIR, PATH_OWNER_USER, S_IWOTH };
 
@@ -47,6 +51,40 @@ int path_rule_check(const struct path_rule *r, const char *path, const struct st
                 return errorf(err, errlen, "%s %s must not be %s (mode %04o)", r->what, path,
                             mode_words(r->forbidden), mode);
         return 0;
+}
+
+int path_open_beneath(int dirfd, const char *rel, int flags)
+{
+        struct open_how how = {
+                .flags = (unsigned long long)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        return (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+}
+
+int path_open_beneath_checked(int dirfd, const char *dirpath, const char *rel, const struct path_rule *rule,
+                              uid_t uid, int flags, struct stat *st, char *err, size_t errlen)
+{
+        char path[PATH_MAX * 2];
+        int fd = path_open_beneath(dirfd, rel, flags);
+
+        snprintf(path, sizeof(path), "%s/%s", dirpath, rel);
+        if (fd < 0) {
+                int e = errno;
+                if (e == ELOOP || e == EXDEV || e == ENOTDIR)
+                        errorf(err, errlen, "%s %s is a symlink, leads out of %s or is not %s", rule->what, path,
+                               dirpath, type_name(rule->type));
+                else
+                        errorf(err, errlen, "%s %s: %s", rule->what, path, strerror(e));
+                errno = e;
+                return -1;
+        }
+        if (fstat(fd, st) < 0 || path_rule_check(rule, path, st, uid, err, errlen) < 0) {
+                close(fd);
+                errno = EPERM;
+                return -1;
+        }
+        return fd;
 }
 
 int path_open_trusted(const char *path, const struct path_rule *rule, uid_t uid, int flags, struct stat *st,

@@ -32,6 +32,11 @@ extern const struct path_rule path_rule_root_dir;
 extern const struct path_rule path_rule_config;
 extern const struct path_rule path_rule_system_file;
 extern const struct path_rule path_rule_keys_file;
+/* A program sftpjail runs as root's choice (on_upload). */
+extern const struct path_rule path_rule_program;
+/* ready_dir: in the user's uploads, the user's or root's, not
+ * world-writable. */
+extern const struct path_rule path_rule_ready_dir;
 /* The home: the user's or root's (access=home needs the user's), never
  * group/world-writable.  Uploads: the user's, never world-writable. */
 extern const struct path_rule path_rule_home;
@@ -40,6 +45,17 @@ extern const struct path_rule path_rule_uploads;
 /* Does st (of path, for the message) satisfy rule for user uid? */
 int path_rule_check(const struct path_rule *rule, const char *path, const struct stat *st, uid_t uid, char *err,
                     size_t errlen);
+
+/* Open rel below dirfd without leaving it and without following any
+ * symlink or magic link on the way (openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; O_CLOEXEC added): the way
+ * every user-controlled path is opened. */
+int path_open_beneath(int dirfd, const char *rel, int flags);
+
+/* path_open_beneath(), then rule on what was opened (dirpath names dirfd
+ * in the message).  Returns the fd (st filled) or -1 with err filled. */
+int path_open_beneath_checked(int dirfd, const char *dirpath, const char *rel, const struct path_rule *rule,
+                              uid_t uid, int flags, struct stat *st, char *err, size_t errlen);
 
 /* Open an absolute, canonical path from / without following any symlink:
  * every directory on the way must satisfy path_rule_root_dir, the last

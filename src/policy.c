@@ -26,6 +26,16 @@ static void apply(struct policy *p, const struct rule *r)
         if (s->log_level)
                 p->log_level = s->log_level;
         limits_apply(&p->limits, &s->limits);
+        if (s->on_upload)
+                p->on_upload = s->on_upload;
+        if (s->ready_dir)
+                p->ready_dir = s->ready_dir;
+        if (s->temp_suffixes)
+                p->temp_suffixes = s->temp_suffixes;
+        if (s->hook_user)
+                p->hook_user = s->hook_user;
+        if (s->hook_network >= 0)
+                p->hook_network = s->hook_network;
         if (p->n_matched < POLICY_MAX_MATCHES)
                 p->matched[p->n_matched++] = r;
 }
@@ -51,6 +61,7 @@ int policy_resolve(const struct config *c, const struct identity *id, struct pol
                 .umask = 022,
                 .log_level = "INFO",
                 .limits = LIMITS_NONE,
+                .temp_suffixes = POLICY_TEMP_SUFFIXES_DEFAULT,
         };
         for (size_t i = 0; i < c->n_rules; i++)
                 if (c->rules[i].kind == RULE_DEFAULT)
@@ -71,6 +82,24 @@ int policy_resolve(const struct config *c, const struct identity *id, struct pol
         if (!p->start_dir)
                 p->start_dir = p->access == ACCESS_DROPBOX ? p->uploads : "";
         return named ? 0 : -1;
+}
+
+bool policy_temp_name(const char *list, const char *name, size_t len)
+{
+        const char *base = name;
+
+        for (size_t i = 0; i < len; i++)
+                if (name[i] == '/')
+                        base = name + i + 1;
+        len -= (size_t)(base - name);
+        for (const char *s = list; *s;) {
+                size_t n = strcspn(s, " ");
+                if (n && len > n && memcmp(base + len - n, s, n) == 0)
+                        return true;
+                s += n;
+                s += strspn(s, " ");
+        }
+        return false;
 }
 
 const char *policy_implicit_deny(enum access a)

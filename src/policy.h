@@ -31,6 +31,12 @@ struct policy {
         const char *deny_requests;  /* NULL = none */
         const char *log_level;
         struct limits limits; /* LIMIT_NONE (0) where no rule sets one */
+        /* Upload events (sftpjail-events): NULL on_upload = none. */
+        const char *on_upload;
+        const char *ready_dir;     /* relative to uploads; NULL = none */
+        const char *temp_suffixes; /* space separated; default ".filepart .part" */
+        const char *hook_user;     /* NULL = DynamicUser */
+        bool hook_network;
         size_t n_matched;
         const struct rule *matched[POLICY_MAX_MATCHES]; /* in order of application */
 };
@@ -38,6 +44,12 @@ struct policy {
 /* Resolve the policy of a user.  Returns 0, or -1 when no [user]/[group]
  * rule names them (they are refused; [default] alone grants nothing). */
 int policy_resolve(const struct config *c, const struct identity *id, struct policy *p);
+
+#define POLICY_TEMP_SUFFIXES_DEFAULT ".filepart .part"
+
+/* Does the last component of name (len bytes) end with one of the
+ * space-separated suffixes of list, after at least one other byte? */
+bool policy_temp_name(const char *list, const char *name, size_t len);
 
 /* Requests denied implicitly by an access mode (dropbox: nothing can be
  * read back or removed).  Returns NULL when none. */

@@ -106,3 +106,4 @@ const char *rec_event_name(enum rec_event e);
 #define SFTPJAIL_MSGID_OPERATION "6a2be18de739483cb697f81b89d4f4e9" /* remove, mkdir, rmdir, rename, setstat, link */
 #define SFTPJAIL_MSGID_REFUSED "be8a06dfd5fb4f5bb4da6cb3e0c340a2"  /* a login refused */
 #define SFTPJAIL_MSGID_SECCOMP "f2883736dd0a4b82be577a4ecfaf16be"  /* a session ended for a refused syscall */
+#define SFTPJAIL_MSGID_HOOK "3cf1e5cc79d7d953cd8b6af3de103e43"     /* sftpjail-events: an on_upload hook's outcome */

@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
         # build
-        meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libinih-dev libmount-dev nettle-dev
+        meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libinih-dev libmount-dev nettle-dev libsystemd-dev
         # run
         openssh-server openssh-sftp-server openssh-client libcap2-bin
         # test

@@ -107,10 +107,75 @@ static void check_long_lines(void)
         CHECK(fails_at(text, 2, "unknown sftp request"), "a long last line is read whole");
 }
 
+/* Upload-event keys (sftpjail-events): parsed per rule, resolved like
+ * every other key. */
+static void check_event_keys(void)
+{
+        struct config c;
+        struct policy p;
+        char err[512];
+        struct identity id = { .name = "alice", .uid = 1000, .gid = 1000, .home = "/srv/sftp/alice", .n_groups = 1 };
+
+        id.groups[0] = "staff";
+        const char *t = "[default]\n"
+                        "hook_network = no\n"
+                        "[group staff]\n"
+                        "on_upload = /usr/local/lib/hooks/scan\n"
+                        "ready_dir = ready/in\n"
+                        "[user alice]\n"
+                        "temp_suffixes = .tmp  .upload\n"
+                        "hook_user = scanner\n"
+                        "hook_network = yes\n";
+        CHECK(config_parse_string(t, "t.conf", &c, err, sizeof(err)) == 0, "event keys parse (%s)", err);
+        CHECK(policy_resolve(&c, &id, &p) == 0, "resolves");
+        CHECK(p.on_upload && strcmp(p.on_upload, "/usr/local/lib/hooks/scan") == 0 && p.ready_dir &&
+                      strcmp(p.ready_dir, "ready/in") == 0,
+              "on_upload and ready_dir from the group rule");
+        CHECK(strcmp(p.temp_suffixes, ".tmp  .upload") == 0 && strcmp(p.hook_user, "scanner") == 0 && p.hook_network,
+              "temp_suffixes, hook_user, hook_network from the user rule (later wins)");
+        CHECK(policy_temp_name(p.temp_suffixes, "a/b.upload", 10) && policy_temp_name(p.temp_suffixes, "x.tmp", 5) &&
+                      !policy_temp_name(p.temp_suffixes, "x.part", 6) && !policy_temp_name(p.temp_suffixes, ".tmp", 4) &&
+                      !policy_temp_name(p.temp_suffixes, "d.tmp/x", 7),
+              "policy_temp_name: the last component, at least one byte before the suffix");
+        config_free(&c);
+
+        CHECK(config_parse_string("[user a]\n", "t.conf", &c, err, sizeof(err)) == 0 && policy_resolve(&c, &id, &p) < 0,
+              "parses");
+        id.name = "a";
+        CHECK(policy_resolve(&c, &id, &p) == 0 && !p.on_upload && !p.ready_dir && !p.hook_user && !p.hook_network &&
+                      strcmp(p.temp_suffixes, ".filepart .part") == 0,
+              "defaults: no hook, no ready_dir, DynamicUser, no network, .filepart .part");
+        CHECK(policy_temp_name(p.temp_suffixes, "x.filepart", 10) && policy_temp_name(p.temp_suffixes, "x.part", 6) &&
+                      !policy_temp_name(p.temp_suffixes, "x.parts", 7),
+              "default suffixes");
+        config_free(&c);
+        CHECK(config_parse_string("[user a]\ntemp_suffixes =\n", "t.conf", &c, err, sizeof(err)) == 0 &&
+                      policy_resolve(&c, &id, &p) == 0 && !policy_temp_name(p.temp_suffixes, "x.part", 6),
+              "temp_suffixes = (empty): no temporary names");
+        config_free(&c);
+
+        CHECK(fails_at("[user a]\non_upload = hook\n", 2, "absolute path"), "on_upload relative");
+        CHECK(fails_at("[user a]\non_upload = /usr/../bin/x\n", 2, "absolute path"), "on_upload with ..");
+        CHECK(fails_at("[user a]\non_upload = /a\non_upload = /b\n", 3, "set twice"), "on_upload twice");
+        CHECK(fails_at("[user a]\nready_dir = /srv/x\n", 2, "relative path"), "ready_dir absolute");
+        CHECK(fails_at("[user a]\nready_dir = ../x\n", 2, "relative path"), "ready_dir ..");
+        CHECK(fails_at("[user a]\nready_dir = a/../../x\n", 2, "relative path"), "ready_dir a/../..");
+        CHECK(fails_at("[user a]\ntemp_suffixes = part\n", 2, "temp_suffixes"), "a suffix without a dot");
+        CHECK(fails_at("[user a]\ntemp_suffixes = .a/b\n", 2, "temp_suffixes"), "a suffix with a slash");
+        CHECK(fails_at("[user a]\ntemp_suffixes = .\n", 2, "temp_suffixes"), "a lone dot");
+        CHECK(fails_at("[user a]\nhook_user = a:b\n", 2, "hook_user"), "hook_user with a colon");
+        CHECK(fails_at("[user a]\nhook_user = -x\n", 2, "hook_user"), "hook_user like an option");
+        CHECK(fails_at("[user a]\nhook_network = maybe\n", 2, "yes or no"), "hook_network maybe");
+        CHECK(fails_at("[user a]\nhook_network = no\nhook_network = no\n", 3, "set twice"), "hook_network twice");
+        CHECK(fails_at("[global]\non_upload = /x\n", 2, "unknown key"), "on_upload is per rule, not global");
+}
+
 int main(void)
 {
         struct config c;
         char err[512] = ""; /* printed by checks that pass, where nothing wrote it */
+
+        check_event_keys();
 
         const char *good =
                 "# comment\n"
