@@ -3,13 +3,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the byte at s
  * does not start one.  Strict (RFC 3629): no overlong forms, no
  * surrogates, nothing above U+10FFFF. */
-static size_t utf8_valid_len(const unsigned char *s)
+static size_t utf8_valid_len(const unsigned char *s, size_t avail)
 {
         unsigned char c = s[0];
         size_t n;
@@ -33,7 +34,7 @@ static size_t utf8_valid_len(const unsigned char *s)
                         hi = 0x8f; /* above U+10FFFF */
         } else
                 return 0;
-        if (s[1] < lo || s[1] > hi)
+        if (avail < n || s[1] < lo || s[1] > hi)
                 return 0;
         /* A NUL terminator fails these tests, so we never read past it. */
         for (size_t i = 2; i < n; i++)
@@ -44,11 +45,29 @@ static size_t utf8_valid_len(const unsigned char *s)
 
 int json_write_string(FILE *f, const char *s)
 {
+        return json_write_bytes(f, s, strlen(s));
+}
+
+bool json_utf8_valid(const char *s, size_t len)
+{
         const unsigned char *p = (const unsigned char *)s;
 
+        for (size_t i = 0; i < len;) {
+                size_t n = p[i] ? utf8_valid_len(p + i, len - i) : 0;
+                if (n == 0)
+                        return false;
+                i += n;
+        }
+        return true;
+}
+
+int json_write_bytes(FILE *f, const char *s, size_t len)
+{
+        const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
         fputc('"', f);
-        while (*p) {
-                size_t n = utf8_valid_len(p);
+        while (p < end) {
+                size_t n = utf8_valid_len(p, (size_t)(end - p));
                 unsigned char c = *p;
 
                 if (n == 0) {

@@ -3,6 +3,8 @@
  * prints goes through it, so no field can break the document. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Write s to f as a JSON string, quotes included.  '"' and '\' are
@@ -16,3 +18,9 @@
  * DEL and non-ASCII characters are not escaped: JSON does not need it.
  * Returns 0, or -1 if f reports an error. */
 int json_write_string(FILE *f, const char *s);
+/* The same for len bytes, which may hold NUL (written as \u0000). */
+int json_write_bytes(FILE *f, const char *s, size_t len);
+/* Whether json_write_bytes() writes these bytes as they are: valid UTF-8
+ * with no NUL.  Where not, the output replaced some (U+FFFD), and a caller
+ * that must be lossless adds the bytes in hex beside (sftpjailctl log). */
+bool json_utf8_valid(const char *s, size_t len);
