@@ -164,6 +164,26 @@ static size_t find_sessions(struct sess *out, size_t max)
         return n;
 }
 
+size_t ctl_live_sessions(struct ctl_live *out, size_t max)
+{
+        static struct sess s[1024];
+        size_t n = find_sessions(s, ELEMENTSOF(s)), k = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t j = 0;
+                while (j < k && !streq(out[j].user, s[i].user))
+                        j++;
+                if (j == k) {
+                        if (k == max)
+                                continue;
+                        snprintf(out[k].user, sizeof(out[k].user), "%s", s[i].user);
+                        out[k++].count = 0;
+                }
+                out[j].count++;
+        }
+        return k;
+}
+
 /* One session as a JSON object; strings only through json_write_string(). */
 static void print_json(const struct sess *s, const char *when, bool first)
 {

@@ -2,7 +2,7 @@
 /* sftpjailctl: the admin CLI (run by root).  One file per command group:
  * ctl-user.c (add-user, remove-user), ctl-doctor.c, ctl-explain.c,
  * ctl-sessions.c (sessions, kill-session), ctl-filter.c (print-filter),
- * ctl-netns.c (netns), ctl-quota.c (quota). */
+ * ctl-netns.c (netns), ctl-quota.c (quota), ctl-log.c (log, metrics). */
 #pragma once
 
 #include <stdbool.h>
@@ -30,6 +30,14 @@ int cmd_kill_session(int argc, char **argv);
 int cmd_print_filter(int argc, char **argv);
 int cmd_netns(int argc, char **argv);
 int cmd_quota(int argc, char **argv);
+int cmd_log(int argc, char **argv);     /* ctl-log.c */
+int cmd_metrics(int argc, char **argv); /* ctl-log.c */
+/* Live sessions per user, as "sessions" finds them (ctl-sessions.c). */
+struct ctl_live {
+        char user[64];
+        unsigned count;
+};
+size_t ctl_live_sessions(struct ctl_live *out, size_t max);
 /* Project quota of a user with quota/quota_files (ctl-quota.c): project id
  * and inherit flag on the writable area and everything below it, then the
  * kernel's limits.  Returns 1 changed, 0 nothing to do, -1 (message out). */

@@ -37,6 +37,10 @@ static const char usage[] =
         "                          the empty network namespace all jails share\n"
         "  quota USER | --report [--json]\n"
         "                          project quota usage, limits and whether it is enforced\n"
+        "  log [--user U] [--session ID] [--since T] [--until T] [--json] [--follow] [--all] [--file PATH]\n"
+        "                          transfer records, sessions and refusals, read back\n"
+        "  metrics [--textfile DIR] [--file PATH] [--state FILE]\n"
+        "                          counters in the Prometheus text format\n"
         "\n"
         "  --help                  help for a command\n"
         "  --version               print the version\n"
@@ -178,7 +182,8 @@ int main(int argc, char **argv)
                 { "doctor", cmd_doctor },     { "explain", cmd_explain },
                 { "sessions", cmd_sessions }, { "kill-session", cmd_kill_session },
                 { "print-filter", cmd_print_filter }, { "netns", cmd_netns },
-                { "quota", cmd_quota },
+                { "quota", cmd_quota },       { "log", cmd_log },
+                { "metrics", cmd_metrics },
         };
 
         if (argc < 2) {

@@ -10,6 +10,8 @@ pkgs=(
         # test
         python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp xfsprogs e2fsprogs
         systemd-container systemd nftables
+        # promtool (test-records: sftpjailctl metrics)
+        prometheus
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
 )
