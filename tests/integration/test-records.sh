@@ -82,7 +82,7 @@ wait_log "user=$U session end" 5
 sleep 0.5
 for hex in $names; do
         got=$(records "[(r['status'], r['bytes']) for r in tr(b'/uploads/' + bytes.fromhex('$hex'))]")
-        check "name $(printf '%s' "$hex" | xxd -r -p | od -An -c | tr -s ' ' | head -c 60): one record, exact, complete, 5 bytes" \
+        check "name $(printf '%s' "$hex" | xxd -r -p | od -An -c | tr -s ' \n' ' ' | head -c 60): one record, exact, complete, 5 bytes" \
                 [ "$got" = "[('complete', 5)]" ]
 done
 check "no record names a forged session or user" \
