@@ -207,7 +207,7 @@ static int journal_entry(struct reader *r, struct ent *e)
         SD_JOURNAL_FOREACH_DATA(r->j, d, l)
         {
                 const char *s = d, *eq = memchr(s, '=', l);
-                if (l <= 9 || memcmp(s, "SFTPJAIL_", 9) || !eq)
+                if (l <= 9 || memcmp(s, "SFTPJAIL_", 9) != 0 || !eq)
                         continue;
                 size_t nlen = (size_t)(eq - s) - 9, vlen = l - (size_t)(eq - s) - 1;
                 if (nlen == 7 && !memcmp(s + 9, "SESSION", 7)) {
@@ -1087,6 +1087,7 @@ int cmd_metrics(int argc, char **argv)
                 fclose(o);
         }
         if (!out) {
+                ctl_error("out of memory");
                 rc = CTL_EXIT_ERROR;
         } else if (textfile) {
                 char path[PATH_MAX];
@@ -1096,6 +1097,7 @@ int cmd_metrics(int argc, char **argv)
                         rc = CTL_EXIT_ERROR;
                 }
         } else if (fwrite(out, 1, outlen, stdout) != outlen || fflush(stdout) != 0) {
+                ctl_error("writing the output: %s", strerror(errno));
                 rc = CTL_EXIT_ERROR;
         }
         free(out);
