@@ -866,7 +866,7 @@ static int state_save(const char *path, const struct counters *cs, const struct 
 /* The events service's numbers (docs/records.md, Metrics). */
 static void events_stats(uint64_t *runs, uint64_t *failures, uint64_t *backlog, bool *present)
 {
-        _cleanup_(fclosep) FILE *f = fopen(SFTPJAIL_STATE_DIR "/events.stats", "re");
+        _cleanup_(fclosep) FILE *f = fopen(SFTPJAIL_STATE_DIR "/events/events.stats", "re");
         char line[128];
 
         *runs = *failures = *backlog = 0;
@@ -945,7 +945,7 @@ static void print_metrics(FILE *o, const struct counters *cs, const char *source
                     "Journal entries tagged sftpjail that journald does not vouch were written by sftpjail, skipped.");
         fprintf(o, "sftpjail_untrusted_entries_total %" PRIu64 "\n", get(cs, "untrusted", "", ""));
         events_stats(&runs, &failures, &backlog, &present);
-        const char *absent = present ? "" : " (0: " SFTPJAIL_STATE_DIR "/events.stats is absent)";
+        const char *absent = present ? "" : " (0: " SFTPJAIL_STATE_DIR "/events/events.stats is absent)";
         char help[256];
         snprintf(help, sizeof(help), "Upload hooks run by sftpjail-events%s.", absent);
         metric_head(o, "sftpjail_hook_runs_total", "counter", help);
