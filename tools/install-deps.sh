@@ -12,9 +12,18 @@ pkgs=(
         systemd-container systemd nftables
         # promtool (test-records: sftpjailctl metrics)
         prometheus
+        # tests/fresh-machine.sh: a fresh Debian root, the package
+        mmdebstrap debhelper dpkg-dev lintian
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
 )
+# A dpkg run that was cut short (an image built without finishing it)
+# leaves its journal in /var/lib/dpkg/updates: apt then refuses to install
+# anything, and dpkg-checkbuilddeps reads a stale status.  Finish it, as
+# apt would ask.
+if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ]; then
+        dpkg --configure -a
+fi
 missing=()
 for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
