@@ -3,7 +3,10 @@
 #   tests/run.sh
 # Installs what it needs, builds sftpjail twice (release, and ASan+UBSan),
 # runs the unit and integration tests against both, the fuzz targets
-# (a third build, clang), and the static checks.
+# (a third build, clang), the README's commands and the Debian package on
+# a fresh Debian root (tests/fresh-machine.sh), and the static checks.
+# SUITES: arguments for "meson test" (for example SUITES="--suite unit");
+# set, it also leaves out the fresh-machine test.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -65,6 +68,23 @@ fp=$(grep -c '^fuzz-.* ok:' <<<"$fuzz_out") ff=$(grep -c '^fuzz-.* FAILED:' <<<"
 [ "$ff" -eq 0 ] || status=1
 summary+=("fuzz: $fp passed, $ff failed")
 passed=$((passed + fp)); failed=$((failed + ff))
+
+# A fresh Debian machine (the README's commands, the Debian package):
+# once, not per build, and only in a full run (SUITES unset) -- it runs
+# the README's test command itself, with SUITES set.
+if [ -z "${SUITES:-}" ]; then
+        echo "=== fresh machine: tests/fresh-machine.sh"
+        fresh_log=$(mktemp)
+        # TAP from stdout only; diagnostics on stderr pass by.
+        { tests/fresh-machine.sh 2>&3 | tee "$fresh_log"; } 3>&2
+        fp=$(grep -c '^ok ' "$fresh_log"); ff=$(grep -c '^not ok ' "$fresh_log")
+        # No plan line: it stopped early (Bail out!).
+        grep -qE '^1\.\.[0-9]+' "$fresh_log" || ff=$((ff + 1))
+        rm -f "$fresh_log"
+        summary+=("fresh machine: $fp passed, $ff failed")
+        passed=$((passed + fp)); failed=$((failed + ff))
+        [ "$ff" -eq 0 ] || status=1
+fi
 
 echo "=== static checks"
 if tools/static-checks.sh build-tests; then passed=$((passed + 1)); summary+=("static checks: ok")
