@@ -11,22 +11,16 @@
 #   container_prepare        boot to basic.target, the sshd on 127.0.0.1:PORT,
 #                            a client key
 #   (adjust $MERGED here: units, config, users' files)
-#   container_boot           boot it; sets CPID
+#   container_boot           boot it; sets CPID, NSPAWN_WRAPPER
 #   C CMD...                 run CMD in the container
 #   journal ARGS...          its journalctl -o cat
 #
 # Needs: systemd-nspawn (systemd-container), OpenSSH, meson, ninja.
 
-C_PATH=/usr/sbin:/usr/bin:/sbin:/bin
-# C CMD...: run a command in the booted container (all its namespaces), with
-# a clean environment and a time limit.
-C() { timeout "${CT:-60}" nsenter -t "$CPID" -a env -i PATH=$C_PATH SYSTEMD_PAGER= SYSTEMD_COLORS=0 LANG=C.UTF-8 "$@"; }
+# The container itself (C, booting, cleanup): tests/lib-nspawn.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/lib-nspawn.sh"
 # wait_for SECONDS CMD...: poll until CMD succeeds.
-wait_for() {
-        local n=$(( $1 * 5 )) i; shift
-        for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-        return 1
-}
+wait_for() { ns_wait "$@"; }
 journal() { C journalctl --no-pager -o cat "$@"; }
 
 container_install() {
@@ -81,67 +75,15 @@ container_prepare() {
 
 container_boot() {
         # ---- boot ----
-        # Our own child cgroup on every hierarchy: whatever the container's systemd
-        # creates lands below it and is removed with it.
-        CGDIRS=()
-        while read -r mnt fstype opts; do
-                while IFS=: read -r _ ctrls path; do
-                        if [ "$fstype" = cgroup2 ]; then [ -z "$ctrls" ] || continue
-                        else [ -n "$ctrls" ] && [[ ",$opts," == *",${ctrls%%,*},"* ]] || continue; fi
-                        d=$mnt${path%/}/sftpjail-test.$$
-                        mkdir -p "$d" 2>/dev/null || continue
-                        # A new v1 cpuset has no CPUs or memory nodes until given some.
-                        for f in cpuset.cpus cpuset.mems; do
-                                [ -f "$d/$f" ] && cat "$mnt${path%/}/$f" >"$d/$f"
-                        done
-                        CGDIRS+=("$d")
-                done </proc/self/cgroup
-        done < <(findmnt -rn -t cgroup,cgroup2 -o TARGET,FSTYPE,OPTIONS)
-        _cg_cleanup() {
-                local d p
-                for d in "${CGDIRS[@]}"; do
-                        find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null |
-                                while read -r p; do kill -9 "$p" 2>/dev/null; done
-                done
-                sleep 0.3
-                for d in "${CGDIRS[@]}"; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
-        }
-        on_exit _cg_cleanup
-
-        (
-                for d in "${CGDIRS[@]}"; do echo "$BASHPID" >"$d/cgroup.procs" || { echo "cannot join $d" >&2; exit 1; }; done
-                # nspawn's own seccomp allow-list predates Landlock (EPERM inside
-                # the container, where a real host has it): allow it.  Its default
-                # capability set lacks CAP_NET_ADMIN without a private network: the
-                # rate-limit unit needs it (used in a netns of its own only).
-                exec timeout -k 10 600 systemd-nspawn -q -D "$MERGED" --uuid="$UUID" --register=no --keep-unit \
-                        --console=pipe --capability=CAP_NET_ADMIN \
-                        --system-call-filter="landlock_create_ruleset landlock_add_rule landlock_restrict_self" -b
-        ) </dev/null >"$W/nspawn.log" 2>&1 &
-        NSPAWN_WRAPPER=$!
-        _stop_container() {
-                if [ -n "${CPID:-}" ] && kill -0 "$CPID" 2>/dev/null; then
-                        CT=10 C systemctl poweroff --no-block >/dev/null 2>&1
-                        wait_for 30 eval '! kill -0 $CPID 2>/dev/null'
-                fi
-                kill "$NSPAWN_WRAPPER" 2>/dev/null
-                wait_for 10 eval '! kill -0 $NSPAWN_WRAPPER 2>/dev/null'
-        }
-        on_exit _stop_container
-
-        # The container's init is the child of systemd-nspawn (timeout's child).
-        CPID=
-        for _ in $(seq 1 100); do
-                np=$(pgrep -P "$NSPAWN_WRAPPER" -x systemd-nspawn) && CPID=$(pgrep -P "$np" | head -n1) && [ -n "$CPID" ] &&
-                        [ "$(cat /proc/"$CPID"/comm 2>/dev/null)" = systemd ] && break
-                CPID=; sleep 0.1
-        done
-        [ -n "$CPID" ] || { cat "$W/nspawn.log" >&2; ps -ef --forest >&2; bail "systemd-nspawn did not start systemd"; }
-        wait_for 30 C test -S /run/systemd/private
-        state=$(CT=90 C systemctl is-system-running --wait)
-        diag "container booted ($state) in $((SECONDS - START))s since test start, init pid $CPID"
-        case "$state" in running | degraded) ok "systemd boots in the container" ;;
-        *) not_ok "systemd boots in the container (state: $state)"; cat "$W/nspawn.log" >&2; bail "no booted container" ;; esac
+        # In a child cgroup of ours, Landlock allowed (tests/lib-nspawn.sh).
+        # nspawn's default capability set lacks CAP_NET_ADMIN without a
+        # private network: the rate-limit unit needs it (used in a netns of
+        # its own only).
+        ns_boot "$MERGED" "$W/nspawn.log" --capability=CAP_NET_ADMIN
+        # shellcheck disable=SC2034 # NSPAWN_WRAPPER: for the tests (the shutdown check)
+        CPID=$NS_PID NSPAWN_WRAPPER=$NS_WRAPPER
+        diag "container booted in $((SECONDS - START))s since test start, init pid $CPID"
+        ok "systemd boots in the container"
 
         # On a host with the legacy/hybrid cgroup layout, systemd-nspawn mounts the
         # v1 controllers read-only, and the container's systemd then enforces no
