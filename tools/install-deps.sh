@@ -16,6 +16,9 @@ pkgs=(
         mmdebstrap debhelper dpkg-dev lintian
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
+        # clang's sanitizer and libFuzzer runtimes (the fuzz step): only a
+        # Recommends of clang, which --no-install-recommends leaves out
+        libclang-rt-14-dev
 )
 # A dpkg run that was cut short (an image built without finishing it)
 # leaves its journal in /var/lib/dpkg/updates: apt then refuses to install
