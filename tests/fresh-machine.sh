@@ -9,9 +9,10 @@
 #     block under "## Try it" and under "## Run the tests"), as root in the
 #     clone, run verbatim:
 #       a. booted with systemd-nspawn -b: the systemd path; also the test
-#          command, restricted to the unit tests (SUITES="--suite unit":
-#          the whole suite nested would double CI time; the integration
-#          tests run on the CI machine itself);
+#          command, restricted to the unit tests (SUITES="--suite unit") and
+#          2 s a fuzz target (FUZZ_SECONDS=2): the whole suite nested would
+#          double CI time, and the outer run does all of it on the CI
+#          machine itself;
 #       b. without an init system (nspawn runs the command alone): the
 #          path where sshd is started directly.
 #     After each, the demo login lists the home and a command is refused.
@@ -198,10 +199,10 @@ else
         check "booted: sftpjail-netns.service is active" C systemctl -q is-active sftpjail-netns.service
         demo_checks booted C
         diag "quickstart (booted) done after $(elapsed)"
-        out=$(CT=1200 C env SUITES="--suite unit" bash -c "cd $CLONE && $TESTS" 2>&1); rc=$?
-        check "booted: the README's test command (SUITES='--suite unit') passes" [ $rc -eq 0 ] ||
+        out=$(CT=1200 C env SUITES="--suite unit" FUZZ_SECONDS=2 bash -c "cd $CLONE && $TESTS" 2>&1); rc=$?
+        check "booted: the README's test command (SUITES='--suite unit' FUZZ_SECONDS=2) passes" [ $rc -eq 0 ] ||
                 diag "$(tail -n 40 <<<"$out")"
-        diag "$(grep -E '^(release|sanitizers|static checks):|passed, .* failed$' <<<"$out")"
+        diag "$(grep -E '^(release|sanitizers|valgrind|fuzz|static checks)|passed, .* failed$' <<<"$out")"
         diag "test command done after $(elapsed)"
         ns_stop
 
