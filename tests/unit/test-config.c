@@ -113,7 +113,7 @@ static void check_event_keys(void)
 {
         struct config c;
         struct policy p;
-        char err[512];
+        char err[512] = ""; /* printed by the check below when it passes */
         struct identity id = { .name = "alice", .uid = 1000, .gid = 1000, .home = "/srv/sftp/alice", .n_groups = 1 };
 
         id.groups[0] = "staff";
