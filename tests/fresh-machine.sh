@@ -321,9 +321,13 @@ check "$V1: a command is refused" eval '! grep -q "uid=" <<<"$out"' || diag "$ou
 
 # A session held open across the upgrade: sftp reads its commands from a
 # FIFO that a sleeping writer keeps open.
-C sh -c "cd /root/pkg-test && mkfifo in &&
-         { sleep 600 >in </dev/null 2>/dev/null & echo \$! >holder.pid; } &&
-         { sftp -b in $PKG_SSH pkguser@127.0.0.1 </dev/null >out 2>&1; echo \$? >rc; } </dev/null >/dev/null 2>&1 &"
+# The FIFO is made before this returns (only sftp and the writer go to the
+# background), so that the writes below never create a plain file.
+C sh -c "cd /root/pkg-test && mkfifo in || exit 1
+         sleep 600 >in </dev/null 2>/dev/null &
+         echo \$! >holder.pid
+         { sftp -b in $PKG_SSH pkguser@127.0.0.1 </dev/null >out 2>&1; echo \$? >rc; } </dev/null >/dev/null 2>&1 &" ||
+        bail "mkfifo"
 C sh -c 'echo "put /etc/hostname uploads/before-upgrade.txt" >/root/pkg-test/in'
 ns_wait 15 C test -e /srv/sftp/pkguser/uploads/before-upgrade.txt
 session_units() { C systemctl list-units --no-legend --plain --state=active 'sftpjail-sshd@*' | awk '{print $1}'; }
