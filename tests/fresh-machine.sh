@@ -301,7 +301,8 @@ check "/etc/sftpjail/authorized_keys, /run/sftpjail/sessions exist (tmpfiles.d)"
         C test -d /etc/sftpjail/authorized_keys -a -d /run/sftpjail/sessions
 check "sftpjail-netns.service is enabled" C systemctl -q is-enabled sftpjail-netns.service
 check "sftpjail-netns.service is active" C systemctl -q is-active sftpjail-netns.service
-for u in sftpjail-sshd.socket sftpjail-sshd.service sftpjail-doctor.timer sftpjail-ratelimit.service sftpjail-events.service; do
+for u in sftpjail-sshd.socket sftpjail-sshd.service sftpjail-doctor.timer sftpjail-ratelimit.service sftpjail-events.service \
+        sftpjail-metrics.timer; do
         check "$u is not enabled" eval '[ "$(C systemctl is-enabled $u)" = disabled ]'
 done
 check "nothing listens on port 2222 before a user exists" eval '! C ss -Htln "sport = :2222" | grep -q .'
