@@ -1,5 +1,7 @@
 #!/bin/bash
-# Install what sftpjail needs to build, run and test on Debian 12.
+# Install what sftpjail needs on Debian 12:
+#   tools/install-deps.sh            build, run and test (tests/run.sh, bench/run.sh)
+#   tools/install-deps.sh --runtime  build and run only (tools/quickstart.sh)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
@@ -7,6 +9,10 @@ pkgs=(
         meson ninja-build gcc pkg-config libseccomp-dev libcap-dev libinih-dev libmount-dev nettle-dev libsystemd-dev
         # run
         openssh-server openssh-sftp-server openssh-client libcap2-bin
+)
+case "${1:-}" in
+--runtime) ;;
+"") pkgs+=(
         # test
         python3 python3-paramiko rsync strace util-linux procps iproute2 seccomp xfsprogs e2fsprogs
         systemd-container systemd nftables
@@ -19,7 +25,9 @@ pkgs=(
         # clang's sanitizer and libFuzzer runtimes (the fuzz step): only a
         # Recommends of clang, which --no-install-recommends leaves out
         libclang-rt-14-dev
-)
+) ;;
+*) echo "usage: tools/install-deps.sh [--runtime]" >&2; exit 2 ;;
+esac
 # A dpkg run that was cut short (an image built without finishing it)
 # leaves its journal in /var/lib/dpkg/updates: apt then refuses to install
 # anything, and dpkg-checkbuilddeps reads a stale status.  Finish it, as

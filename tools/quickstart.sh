@@ -19,7 +19,7 @@ say() { printf '==> %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "quickstart: run as root" >&2; exit 1; }
 
 say "installing dependencies"
-tools/install-deps.sh
+tools/install-deps.sh --runtime
 
 say "building and installing"
 if [ -d build ]; then meson setup --reconfigure build --prefix=/usr --sysconfdir=/etc >/dev/null
