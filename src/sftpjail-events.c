@@ -827,10 +827,18 @@ int main(int argc, char **argv)
         } else {
                 /* The first start: from now on, not the journal's past. */
                 char *c = NULL;
+                struct timespec now;
                 sd_journal_seek_tail(j);
                 if (sd_journal_previous(j) > 0 && sd_journal_get_cursor(j, &c) >= 0) {
                         ev_set_cursor(&st, c);
                         free(c);
+                } else {
+                        /* No record yet.  A position "at the tail" does not
+                         * move on to entries of journal files made later
+                         * (a user's user-UID.journal, made at their first
+                         * record: systemd 252): a position in time does. */
+                        clock_gettime(CLOCK_REALTIME, &now);
+                        sd_journal_seek_realtime_usec(j, (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000);
                 }
                 save();
                 say("started: no saved state, following the journal from its end");
