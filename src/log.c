@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -172,6 +174,22 @@ static void queue_push(const char *text, size_t len, bool force)
         log_queue_flush();
 }
 
+/* journald takes a sender's _EXE (the field readers trust, records.md)
+ * from /proc/PID when it reads the entry: if we have exited by then, the
+ * entry has none.  So before we exit, wait (up to 1 s) until journald has
+ * read every datagram we sent (nothing left in our send queue), and a
+ * moment more for it to look at /proc. */
+static void wait_journal_read(void)
+{
+        for (int i = 0; i < 200; i++) {
+                int pending = 0;
+                if (ioctl(q.fd, SIOCOUTQ, &pending) < 0 || pending == 0)
+                        break;
+                poll(NULL, 0, 5);
+        }
+        poll(NULL, 0, 20);
+}
+
 int log_queue_drain(int timeout_ms)
 {
         struct timespec start, now;
@@ -181,6 +199,8 @@ int log_queue_drain(int timeout_ms)
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 int r = log_queue_flush();
+                if (r == 0 && journal)
+                        wait_journal_read();
                 if (r <= 0)
                         return r;
                 clock_gettime(CLOCK_MONOTONIC, &now);
