@@ -16,7 +16,7 @@
 #                          the kernel's console to DIR/console, the guest's
 #                          uptime when CMD started to DIR/booted; sets
 #                          VM_SECONDS (the whole run) and VM_ACCEL (what
-#                          was used).
+#                          was used).  CMD finds DIR at $SFTPJAIL_VM_OUT.
 #                          vm_run's own status is CMD's, or 125 if the VM
 #                          failed.  VM_MODULES are loaded before CMD.
 #
@@ -114,7 +114,7 @@ vm_run() {
         # Stage 2: the command, with this environment's SFTPJAIL_* variables.
         envs=$(for v in $(compgen -e); do [[ $v == SFTPJAIL_* ]] && printf 'export %s=%q\n' "$v" "${!v}"; done)
         cat >"$dir/pid1" <<PID1
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/root SFTPJAIL_VM_OUT=/run/vm
 $envs
 hostname sftpjail-vm
 modprobe -a ${VM_MODULES:-} 2>>/run/vm/err
