@@ -27,6 +27,7 @@
 #   SFTPJAIL_VM_TIMEOUT  seconds before the VM is killed (default 600)
 # Needs: qemu-system-x86, linux-image-amd64, busybox-static, cpio, gzip
 # (tools/install-deps.sh).
+# shellcheck disable=SC2034 # VM_WHY, VM_SECONDS, VM_ACCEL: for the tests that source this file
 
 # The initramfs: what mounts the host's root over 9p and the overlay.
 _VM_INIT_MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_rng"
@@ -40,11 +41,12 @@ vm_check() {
         else
                 local k
                 VM_KERNEL=
-                for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
-                        [ -d "/lib/modules/${k#/boot/vmlinuz-}/kernel/fs/9p" ] && VM_KERNEL=$k
+                for k in /boot/vmlinuz-*; do
+                        [ -d "/lib/modules/${k#/boot/vmlinuz-}/kernel/fs/9p" ] || continue
+                        [ -z "$VM_KERNEL" ] || [ "$(printf '%s\n' "$VM_KERNEL" "$k" | sort -V | tail -1)" = "$k" ] && VM_KERNEL=$k
                 done
         fi
-        [ -n "$VM_KERNEL" ] && [ -r "$VM_KERNEL" ] ||
+        [ -r "$VM_KERNEL" ] ||
                 { VM_WHY="no kernel with its modules in /boot and /lib/modules (linux-image-amd64)"; return 1; }
         VM_KVER=${VM_KERNEL#/boot/vmlinuz-}
         local m
@@ -109,7 +111,7 @@ INIT
 
 vm_run() {
         local dir=$1; shift
-        local envs v start qpid
+        local envs v start
         rm -f "$dir"/{out,err,rc,booted,console,qemu.log,pid1,initrd.gz}
         # Stage 2: the command, with this environment's SFTPJAIL_* variables.
         envs=$(for v in $(compgen -e); do [[ $v == SFTPJAIL_* ]] && printf 'export %s=%q\n' "$v" "${!v}"; done)

@@ -20,6 +20,7 @@ case "${1:-}" in
         prometheus
         # tests/fresh-machine.sh: a fresh Debian root, the package
         mmdebstrap debhelper dpkg-dev lintian
+        qemu-system-x86 linux-image-amd64 busybox-static cpio  # test-quota's VM (tests/lib-vm.sh); no kernel of the host's changes
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
         # clang's sanitizer and libFuzzer runtimes (the fuzz step): only a

@@ -290,7 +290,7 @@ quota_vm() {
                 not_ok "$what: no VM: $VM_WHY (tools/install-deps.sh installs it; SFTPJAIL_QUOTA_VM=never skips)"
                 return
         fi
-        local d l desc results=0 failed=0 plan= rc boot
+        local d l desc results=0 failed=0 plan='' rc boot
         d=$(mktemp -d); on_exit "rm -rf $d"
         (export SFTPJAIL_QUOTA_IN_VM="${VM_FS[*]}"
          VM_MODULES="loop xfs ext4 quota_v2"
