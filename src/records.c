@@ -541,6 +541,12 @@ bool records_feed(struct records *r, const char *m, size_t len, bool cut, const 
                  * a text would be a failed record that says nothing. */
                 if (!text[0])
                         snprintf(text, sizeof(text), "(no status text)");
+                /* A close fails only as "Failure" (close(2): EIO, ENOSPC,
+                 * EDQUOT); any other status after it is a later request
+                 * that logs nothing at INFO (a stat of a missing name):
+                 * the close succeeded. */
+                if (r->pending && r->pending->kind == P_CLOSE && strcmp(text, "Failure") != 0)
+                        settle(r, NULL, NULL, now);
                 if (r->pending) {
                         settle(r, text, NULL, now);
                 } else if (strcmp(text, "Failure") == 0) {

@@ -143,6 +143,13 @@ static void failures(void)
               "an open followed by 'Failure' then closed: the write failed, one failed record");
 
         start();
+        feed("open \"/h/uploads/s\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("close \"/h/uploads/s\" bytes read 0 written 3");
+        feed("sent status No such file"); /* the client's stat of another name: not logged at INFO */
+        CHECK(ngot == 1 && !strcmp(got[0].status, "complete") && !got[0].error[0],
+              "a status other than Failure after a close is a later request's: the close succeeded");
+
+        start();
         feed("close \"/h/uploads/c\" bytes read 0 written 3");
         feed("sent status Failure");
         CHECK(ngot == 1 && !strcmp(got[0].status, "failed") && !strcmp(got[0].error, "Failure"),
