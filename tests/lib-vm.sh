@@ -101,6 +101,12 @@ mount -t tmpfs -o mode=1777 shm /newroot/dev/shm
 mount -t tmpfs -o mode=0755 run /newroot/run && mkdir -p /newroot/run/lock /newroot/run/vm || die "/run"
 mount -t tmpfs -o mode=1777 tmp /newroot/tmp || die "/tmp"
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 vmout /newroot/run/vm || die "9p vmout"
+# The source and build trees at their own paths, whatever they are on
+# (another filesystem, or below /tmp, which is fresh here).
+while read -r tag path; do
+        mkdir -p "/newroot$path" && mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 \
+                "$tag" "/newroot$path" || die "9p $tag on $path"
+done </newroot/run/vm/shares
 ip link set lo up
 echo "vm-init: stage 2"
 exec switch_root /newroot /bin/busybox sh /run/vm/pid1
@@ -112,7 +118,7 @@ INIT
 vm_run() {
         local dir=$1; shift
         local envs v start
-        rm -f "$dir"/{out,err,rc,booted,console,qemu.log,pid1,initrd.gz}
+        rm -f "$dir"/{out,err,rc,booted,console,qemu.log,pid1,initrd.gz,shares}
         # Stage 2: the command, with this environment's SFTPJAIL_* variables.
         envs=$(for v in $(compgen -e); do [[ $v == SFTPJAIL_* ]] && printf 'export %s=%q\n' "$v" "${!v}"; done)
         cat >"$dir/pid1" <<PID1
@@ -127,6 +133,17 @@ echo \$? >/run/vm/rc
 sync
 poweroff -f
 PID1
+        # The trees the command needs, shared read-only at their paths.
+        local p n=0
+        VM_SHARES=()
+        : >"$dir/shares"
+        for p in "$SRCDIR" "${SFTPJAIL_BUILD:-}"; do
+                [ -n "$p" ] && [ -d "$p" ] || continue
+                p=$(cd "$p" && pwd -P)
+                n=$((n + 1))
+                VM_SHARES+=(-virtfs "local,path=$p,mount_tag=tree$n,security_model=none,readonly=on,multidevs=remap")
+                printf 'tree%s %s\n' "$n" "$p" >>"$dir/shares"
+        done
         _vm_initramfs "$dir" || return 125
         start=$SECONDS
         if ! _vm_boot "$dir" "$VM_ACCEL" && [ "$VM_ACCEL" = kvm ] && [ -z "${SFTPJAIL_VM_ACCEL:-}" ]; then
@@ -157,7 +174,7 @@ _vm_boot() {
                 -append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off" \
                 -serial "file:$dir/console" \
                 -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-                -virtfs "local,path=$dir,mount_tag=vmout,security_model=none" \
+                -virtfs "local,path=$dir,mount_tag=vmout,security_model=none" "${VM_SHARES[@]}" \
                 -device virtio-rng-pci >>"$dir/qemu.log" 2>&1 &
         VM_QPID=$!
         for ((i = 0; i < n; i++)); do
