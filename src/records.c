@@ -138,6 +138,15 @@ static bool same_name(const struct rec_handle *h, const char *p, size_t len, boo
 
 /* ---- emitting ---- */
 
+/* A failed record always says why (docs/records.md), if only that
+ * sftp-server did not. */
+static const char *failure_text(const char *status, const char *error)
+{
+        if (error && *error)
+                return error;
+        return strcmp(status, "failed") == 0 ? "(no error text)" : NULL;
+}
+
 static void emit_transfer(struct records *r, struct rec_handle *h, const char *status, bool bytes_known,
                           uint64_t bytes, const char *error, const struct timespec *now)
 {
@@ -153,7 +162,7 @@ static void emit_transfer(struct records *r, struct rec_handle *h, const char *s
                 .handle = h->id,
                 .start = h->start,
                 .end = *now,
-                .error = error && *error ? error : NULL,
+                .error = failure_text(status, error),
                 .detail = h->detail,
         };
         r->emit(r->ctx, &x);
@@ -232,7 +241,7 @@ static void settle(struct records *r, const char *error, const char *status, con
                 break;
         case P_OP:
                 p->rec.status = status ? status : error ? "failed" : "complete";
-                p->rec.error = status ? NULL : error;
+                p->rec.error = status ? NULL : failure_text(p->rec.status, error);
                 p->rec.end = *now;
                 p->rec.detail = p->detail;
                 r->emit(r->ctx, &p->rec);

@@ -73,8 +73,13 @@ int main(void)
         };
         for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++) {
                 request_client(conns[i].conn, c, sizeof(c));
-                CHECK(strcmp(c, conns[i].client) == 0, "SSH_CONNECTION '%s' -> %s (%s)", conns[i].conn, c,
-                      conns[i].client);
+                /* The description on one TAP line: a newline in the value shown as '|'. */
+                char shown[160];
+                snprintf(shown, sizeof(shown), "%s", conns[i].conn);
+                for (char *q = shown; *q; q++)
+                        if (*q == '\n')
+                                *q = '|';
+                CHECK(strcmp(c, conns[i].client) == 0, "SSH_CONNECTION '%s' -> %s (%s)", shown, c, conns[i].client);
         }
         request_client(NULL, c, sizeof(c));
         CHECK(strcmp(c, "local") == 0, "no SSH_CONNECTION: local");
