@@ -116,7 +116,7 @@ static int write_all(int fd, const char *buf, size_t len)
 
 static _noreturn_ void lookup_child(int fd)
 {
-        struct identity id;
+        struct identity id = { 0 };
         char err[1024];
         FILE *f;
         char *buf = NULL;
@@ -184,15 +184,14 @@ static long long now_ms(void)
 
 int identity_of_caller_bounded(struct identity *id, int timeout_s, char *err, size_t errlen)
 {
+        /* Once a login: a buffer of its own, not the stack's. */
+        static char buf[LOOKUP_REPLY_MAX];
         _cleanup_close_ int rd = -1;
-        _cleanup_free_ char *buf = malloc(LOOKUP_REPLY_MAX);
         long long deadline = now_ms() + (long long)timeout_s * 1000;
         size_t len = 0;
         int p[2], status;
         pid_t pid;
 
-        if (!buf)
-                return errorf(err, errlen, "out of memory");
         if (pipe2(p, O_CLOEXEC) < 0)
                 return errorf(err, errlen, "pipe: %s", strerror(errno));
         pid = fork();

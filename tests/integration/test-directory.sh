@@ -382,8 +382,11 @@ stop_sssd
 # 3. slapd unreachable (alive but not answering: SIGSTOP; a black-holed
 #    network behaves the same), sssd running.  U1 is cached but expired,
 #    U2 was never looked up.  The first lookup waits for sssd's LDAP
-#    timeouts, then sssd is offline: U2 is refused, U1 is served from
-#    the cache (SSSD's offline mode; sss_cache -E does not prevent it).
+#    timeout (ldap_search_timeout, 6 s), then sssd is offline: U2 is
+#    refused, U1 is served from the cache (SSSD's offline mode;
+#    sss_cache -E does not prevent it).  sshd pads the failure of U2 (a
+#    per-user delay doubled until it exceeds the time spent: at most
+#    twice the 6 s), or LoginGraceTime ends it first.
 start_slapd
 start_sssd fresh
 check "slapd back: the directory user logs in again" sftp_batch $U1 <<<"ls"
@@ -428,4 +431,5 @@ check "after the outages: the directory user logs in again" sftp_batch $U1 <<<"l
 for k in sssd-stopped sssd-stopped-launcher slapd-stopped slapd-unreachable-uncached slapd-unreachable-cached sssd-hung-sshd sssd-hung-launcher; do
         diag "timing: $k ${FIG[$k]} s"
 done
+diag "the test took $SECONDS s"
 done_testing
