@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -11,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,13 +122,14 @@ static _noreturn_ void lookup_child(int fd)
         FILE *f;
         char *buf = NULL;
         size_t len = 0;
-        cap_t none = cap_init();
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
 
         /* Nothing waits for us once the launcher is gone; and no
-         * capability, not even a permitted one, in the NSS modules. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !none || cap_set_proc(none) < 0)
+         * capability, not even a permitted one, in the NSS modules (the
+         * raw capset(2): identity.c links no libcap). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || syscall(SYS_capset, &hdr, none) < 0)
                 _exit(2);
-        cap_free(none);
         if (!(f = open_memstream(&buf, &len)))
                 _exit(2);
         if (identity_of_caller(&id, err, sizeof(err)) < 0) {
