@@ -180,17 +180,24 @@ static const char *sshd_value(const char *out, const char *key, char *buf, size_
         return NULL;
 }
 
-static void check_sshd(const char *cfg, const char *user)
+/* sshd's effective settings for user; keys_cmd gets its
+ * AuthorizedKeysCommand ("" if none). */
+static void check_sshd(const char *cfg, const char *user, char *keys_cmd, size_t keys_cmd_len)
 {
         char spec[256], v[1024];
         _cleanup_free_ char *out = NULL;
         snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
         char *argv[] = { (char *)"/usr/sbin/sshd", (char *)"-T", (char *)"-f", (char *)cfg, (char *)"-C", spec, NULL };
 
+        *keys_cmd = '\0';
         if (ctl_run(argv, &out) != 0 || !out) {
                 problem("sshd config %s: 'sshd -T' failed for %s; run 'sshd -t -f %s'", cfg, user, cfg);
                 return;
         }
+        /* Keys from the directory (sss_ssh_authorizedkeys): sshd runs it as
+         * AuthorizedKeysCommandUser, next to the files. */
+        if (sshd_value(out, "authorizedkeyscommand", v, sizeof(v)) && !streq(v, "none"))
+                snprintf(keys_cmd, keys_cmd_len, "%s", v);
         const char *fc = sshd_value(out, "forcecommand", v, sizeof(v));
         if (!fc || !strstr(fc, "sftpjail"))
                 problem("sshd config %s: no ForceCommand %s for %s (see /usr/share/sftpjail/sshd_config.d-sftpjail.conf)",
@@ -371,6 +378,10 @@ static void check_user_policy(const struct config *c, const struct identity *idp
                         name, JAIL_GROUP, name, JAIL_GROUP);
                 return;
         }
+        if (!ctl_local_account(name))
+                printf("note: user %s is a directory user (found through NSS, not in /etc/passwd): account, "
+                       "shell and groups are the directory's to change\n",
+                       name);
         const char *sh = strrchr(pw->pw_shell, '/');
         sh = sh ? sh + 1 : pw->pw_shell;
         if (streq(sh, "nologin") || streq(sh, "false"))
@@ -382,10 +393,22 @@ static void check_user_policy(const struct config *c, const struct identity *idp
         check_jail(c, &id, &p);
         check_limits(&id, &p);
         check_events(c, &id, &p);
+        char keys_cmd[1024] = "", cmd[1024];
+        const char *keys_cfg = NULL;
+        for (size_t i = 0; i < n_cfgs; i++) {
+                check_sshd(sshd_cfgs[i], name, cmd, sizeof(cmd));
+                if (*cmd && !*keys_cmd) {
+                        snprintf(keys_cmd, sizeof(keys_cmd), "%s", cmd);
+                        keys_cfg = sshd_cfgs[i];
+                }
+        }
         snprintf(path, sizeof(path), "%s/%s", KEYS_DIR, name);
         struct stat st;
         char why[1024];
-        if (lstat(path, &st) < 0)
+        if (lstat(path, &st) < 0 && *keys_cmd)
+                printf("note: user %s has no keys file %s; keys come from AuthorizedKeysCommand %s (%s)\n", name,
+                       path, keys_cmd, keys_cfg);
+        else if (lstat(path, &st) < 0)
                 problem("user %s has no keys file %s (sftpjailctl add-user %s --key FILE)", name, path, name);
         else if (path_rule_check(&path_rule_keys_file, path, &st, id.uid, why, sizeof(why)) < 0) {
                 if (fix && S_ISREG(st.st_mode) && lchown(path, 0, 0) == 0 && chmod(path, 0644) == 0)
@@ -393,8 +416,6 @@ static void check_user_policy(const struct config *c, const struct identity *idp
                 else
                         problem("%s (sshd would let the user's keys be changed)", why);
         }
-        for (size_t i = 0; i < n_cfgs; i++)
-                check_sshd(sshd_cfgs[i], name);
 }
 
 /* Is name one line of out (a "-Q requests" listing)? */

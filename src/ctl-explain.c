@@ -78,7 +78,8 @@ int cmd_explain(int argc, char **argv)
         printf("user %s (uid %u, gid %u), home %s, groups:", id.name, id.uid, id.gid, id.home);
         for (size_t i = 0; i < id.n_groups; i++)
                 printf(" %s", id.groups[i]);
-        printf("\n");
+        printf("\naccount: %s\n", ctl_local_account(id.name) ? "local (/etc/passwd)"
+                                                             : "from the directory (NSS; not in /etc/passwd)");
         if (policy_resolve(&c, &id, &p) < 0) {
                 printf("refused: no rule in %s allows user %s\n", SFTPJAIL_CONFIG_FILE, id.name);
                 config_free(&c);

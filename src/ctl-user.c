@@ -265,6 +265,18 @@ static int setup_quota(const char *name)
         return r < 0 ? -1 : 0;
 }
 
+/* add-user and remove-user manage local accounts (useradd, usermod and
+ * userdel change /etc/passwd); a user NSS finds elsewhere is the
+ * directory's to manage. */
+static void directory_account(const char *name, const char *cmd)
+{
+        ctl_error("%s: user %s is not in /etc/passwd (a directory user, found through NSS): %s manages local "
+                  "accounts only; jail a directory user with a [group] or [user] rule and sshd's Match Group, "
+                  "keys in the directory or %s/%s, and a root-owned home with an uploads directory "
+                  "(docs/deployment.md, \"Directory users\"); sftpjailctl doctor checks them",
+                  cmd, name, cmd, KEYS_DIR, name);
+}
+
 static const char add_usage[] =
         "Usage: sftpjailctl add-user NAME [--key FILE]... [--access MODE] [--umask OCT] [--home-base DIR]\n"
         "                            [--quota SIZE] [--quota-files N]\n"
@@ -403,6 +415,10 @@ int cmd_add_user(int argc, char **argv)
                 ctl_error("refusing to jail a uid 0 account");
                 return CTL_EXIT_USAGE;
         }
+        if (pw && !ctl_local_account(name)) {
+                directory_account(name, "add-user");
+                return CTL_EXIT_USAGE;
+        }
         const struct ctl_user_keys ukeys = { access, umask_s, quota, quota_files };
         /* Validate the configuration edit before changing anything. */
         if (update_config(name, &ukeys, false, true) < 0)
@@ -532,6 +548,10 @@ int cmd_remove_user(int argc, char **argv)
         if (!pw) {
                 ctl_error("no such user '%s'", name); /* valid, so printable */
                 return CTL_EXIT_PROBLEMS;
+        }
+        if (!ctl_local_account(name)) {
+                directory_account(name, "remove-user");
+                return CTL_EXIT_USAGE;
         }
         if (pw->pw_uid == 0 || !streq(pw->pw_shell, SFTPJAIL_LAUNCHER_PATH)) {
                 ctl_error("'%s' is not a jailed user (login shell %s); refusing", name, ctl_quote(pw->pw_shell));

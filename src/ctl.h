@@ -88,8 +88,14 @@ struct ctl_user_keys {
  * with config_parse_string() before writing it. */
 char *ctl_edit_config(const char *text, const char *name, const struct ctl_user_keys *keys, bool remove);
 
-/* The users doctor and quota look at: members of group JAIL_GROUP, then
- * every [user] rule of c, each once.  The first *n_owned names are
+/* The users doctor and quota look at: members of group JAIL_GROUP and of
+ * every [group] rule's group (getgrnam(): no enumeration of a directory),
+ * users whose primary group one of them is (getpwent()), then every [user]
+ * rule of c, each once.  The first *n_owned names are
  * malloc'd (free them); the rest point into c.  Returns how many. */
 struct config;
 size_t ctl_jailed_users(const struct config *c, const char **names, size_t max, size_t *n_owned);
+/* Is name an account of the local passwd file (/etc/passwd, which
+ * useradd and usermod change), rather than one NSS finds elsewhere (a
+ * directory through sssd)? */
+bool ctl_local_account(const char *name);

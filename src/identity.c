@@ -2,12 +2,20 @@
 #include "identity.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -85,6 +93,158 @@ int identity_of_caller(struct identity *id, char *err, size_t errlen)
         if (n < 0 || !(gids = calloc((size_t)n + 1, sizeof(*gids))) || (n = getgroups(n, gids)) < 0)
                 return errorf(err, errlen, "getgroups: %s", strerror(errno));
         return fill(id, pw, getuid(), getgid(), gids, n, err, errlen);
+}
+
+/* ---- the caller, looked up in a child, within a bound ----
+ * The child's answer on a pipe: "O" then name, home, primary group ("" =
+ * none) and the groups, each NUL-terminated; or "E" then the error text.
+ * The names cannot hold a NUL, and none is empty (identity_name_ok()). */
+#define LOOKUP_REPLY_MAX (64 * 1024 + POLICY_MAX_GROUPS * 1024)
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static _noreturn_ void lookup_child(int fd)
+{
+        struct identity id = { 0 };
+        char err[1024];
+        FILE *f;
+        char *buf = NULL;
+        size_t len = 0;
+        struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+
+        /* Nothing waits for us once the launcher is gone; and no
+         * capability, not even a permitted one, in the NSS modules (the
+         * raw capset(2): identity.c links no libcap). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || syscall(SYS_capset, &hdr, none) < 0)
+                _exit(2);
+        if (!(f = open_memstream(&buf, &len)))
+                _exit(2);
+        if (identity_of_caller(&id, err, sizeof(err)) < 0) {
+                fprintf(f, "E%s", err);
+        } else {
+                fprintf(f, "O%s%c%s%c%s%c", id.name, 0, id.home, 0, id.group ? id.group : "", 0);
+                for (size_t i = 0; i < id.n_groups; i++)
+                        fprintf(f, "%s%c", id.groups[i], 0);
+        }
+        if (fclose(f) != 0 || write_all(fd, buf, len) < 0)
+                _exit(2);
+        _exit(0);
+}
+
+static int decode(const char *buf, size_t len, struct identity *id, char *err, size_t errlen)
+{
+        const char *p = buf + 1, *end = buf + len;
+        const char *f[3];
+
+        *id = (struct identity){ .uid = getuid(), .gid = getgid() };
+        if (buf[0] == 'E')
+                return errorf(err, errlen, "%.*s", (int)(len - 1), buf + 1);
+        if (buf[0] != 'O' || buf[len - 1] != '\0')
+                return errorf(err, errlen, "the user and group lookup gave a malformed answer");
+        for (size_t i = 0; i < 3; i++) {
+                if (p >= end)
+                        return errorf(err, errlen, "the user and group lookup gave a malformed answer");
+                f[i] = p;
+                p += strlen(p) + 1;
+        }
+        if (!identity_name_ok(f[0]) || !identity_name_ok(f[1]) || (*f[2] && !identity_name_ok(f[2])))
+                return errorf(err, errlen, "the user and group lookup gave a malformed answer");
+        if (!(id->name = strdup(f[0])) || !(id->home = strdup(f[1])) || (*f[2] && !(id->group = strdup(f[2]))))
+                goto oom;
+        for (; p < end; p += strlen(p) + 1)
+                if (!identity_name_ok(p) || add_group(id, p) < 0)
+                        goto bad;
+        return 0;
+bad:
+        identity_free(id);
+        return errorf(err, errlen, "the user and group lookup gave a malformed answer");
+oom:
+        identity_free(id);
+        return errorf(err, errlen, "out of memory");
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int identity_of_caller_bounded(struct identity *id, int timeout_s, char *err, size_t errlen)
+{
+        /* Once a login: a buffer of its own, not the stack's. */
+        static char buf[LOOKUP_REPLY_MAX];
+        _cleanup_close_ int rd = -1;
+        long long deadline = now_ms() + (long long)timeout_s * 1000;
+        size_t len = 0;
+        int p[2], status;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return errorf(err, errlen, "pipe: %s", strerror(errno));
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(p[0]);
+                close(p[1]);
+                return errorf(err, errlen, "fork: %s", strerror(e));
+        }
+        if (pid == 0) {
+                close(p[0]);
+                lookup_child(p[1]);
+        }
+        close(p[1]);
+        rd = p[0];
+        for (;;) {
+                struct pollfd pfd = { .fd = rd, .events = POLLIN };
+                long long left = deadline - now_ms();
+                ssize_t n;
+                int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                        if (r < 0)
+                                return errorf(err, errlen, "poll: %s", strerror(errno));
+                        return errorf(err, errlen,
+                                      "the user and group lookup (NSS) of uid %u did not answer within %d s; "
+                                      "is the directory service (sssd) running?",
+                                      getuid(), timeout_s);
+                }
+                n = read(rd, buf + len, LOOKUP_REPLY_MAX - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                if (len == LOOKUP_REPLY_MAX) {
+                        kill(pid, SIGKILL);
+                        break;
+                }
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return errorf(err, errlen, "waitpid: %s", strerror(errno));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0 || len == LOOKUP_REPLY_MAX)
+                return errorf(err, errlen, "the user and group lookup of uid %u failed (%s %d)", getuid(),
+                              WIFEXITED(status) ? "exit status" : "signal",
+                              WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        return decode(buf, len, id, err, errlen);
 }
 
 int identity_by_name(const char *name, struct identity *id, char *err, size_t errlen)

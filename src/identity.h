@@ -22,6 +22,14 @@ bool identity_name_ok(const char *s);
  * kernel holds for it (sshd's initgroups(): the set its Match Group saw). */
 int identity_of_caller(struct identity *id, char *err, size_t errlen);
 
+/* The same, looked up in a child process that holds no capability at all,
+ * within timeout_s seconds: NSS may wait far longer (a hung sssd: the
+ * client gives up after 300 s), and nothing else bounds the launcher,
+ * which runs after sshd's LoginGraceTime.  On timeout the child is killed
+ * and err says so (docs/deployment.md, "Directory users"). */
+#define IDENTITY_LOOKUP_TIMEOUT_S 20
+int identity_of_caller_bounded(struct identity *id, int timeout_s, char *err, size_t errlen);
+
 /* A user by name, with the groups initgroups() would give them. */
 int identity_by_name(const char *name, struct identity *id, char *err, size_t errlen);
 

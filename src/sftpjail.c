@@ -312,7 +312,9 @@ int main(int argc, char **argv)
         new_session_id(session_id);
         snprintf(hostname, sizeof(hostname), "sftpjail-%s", session_id);
         log_set_context("?", session_id);
-        if (identity_of_caller(&id, err, sizeof(err)) < 0)
+        /* In a child, bounded: a hung directory service ends the login
+         * cleanly instead of holding it (identity.h). */
+        if (identity_of_caller_bounded(&id, IDENTITY_LOOKUP_TIMEOUT_S, err, sizeof(err)) < 0)
                 die("%s", err);
         log_set_context(id.name, session_id);
 

@@ -142,34 +142,90 @@ int ctl_run(char *const argv[], char **out)
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Users are found without enumerating the directory: SSSD does not
+ * enumerate by default (enumerate = false), and an estate's directory may
+ * hold far more accounts than the jail.  So the groups come by name
+ * (getgrnam(): JAIL_GROUP and every [group] rule) with their members, and
+ * the local passwd file (getpwent(): whatever NSS enumerates) adds those
+ * whose primary group it is.  A directory user whose primary group is a
+ * jailed group but who is not listed as its member is found only where the
+ * directory enumerates: name them in the group's members or in a [user]
+ * rule (docs/deployment.md, "Directory users"). */
+struct jailed_groups {
+        gid_t gids[64];
+        size_t n;
+};
+
+static bool add_name(const char **names, size_t *n, size_t max, const char *name, bool copy)
+{
+        for (size_t k = 0; k < *n; k++)
+                if (streq(names[k], name))
+                        return false;
+        if (*n >= max)
+                return false;
+        if (!copy) {
+                names[(*n)++] = name;
+                return true;
+        }
+        if (!(names[*n] = strdup(name)))
+                return false;
+        (*n)++;
+        return true;
+}
+
+static void group_members(const char *group, struct jailed_groups *g, const char **names, size_t *n, size_t max)
+{
+        struct group *gr = getgrnam(group);
+
+        if (!gr)
+                return;
+        if (g->n < ELEMENTSOF(g->gids))
+                g->gids[g->n++] = gr->gr_gid;
+        for (char **m = gr->gr_mem; m && *m; m++)
+                add_name(names, n, max, *m, true);
+}
+
 size_t ctl_jailed_users(const struct config *c, const char **names, size_t max, size_t *n_owned)
 {
-        struct group *gr = getgrnam(JAIL_GROUP);
+        struct jailed_groups g = { .n = 0 };
         struct passwd *pw;
         size_t n = 0;
 
-        /* Members of the jailed group (strdup'd: the first *n_owned) ... */
+        /* Members of the jailed group and of every [group] rule's group
+         * (strdup'd: the first *n_owned) ... */
+        group_members(JAIL_GROUP, &g, names, &n, max);
+        for (size_t i = 0; i < c->n_rules; i++)
+                if (c->rules[i].kind == RULE_GROUP && !streq(c->rules[i].name, JAIL_GROUP))
+                        group_members(c->rules[i].name, &g, names, &n, max);
+        /* ... those whose primary group one of them is ... */
         setpwent();
-        while ((pw = getpwent()) && n < max) {
-                bool in = gr && pw->pw_gid == gr->gr_gid;
-                for (char **m = gr ? gr->gr_mem : NULL; m && *m && !in; m++)
-                        in = streq(*m, pw->pw_name);
-                if (in && (names[n] = strdup(pw->pw_name)))
-                        n++;
-        }
+        while ((pw = getpwent()) && n < max)
+                for (size_t k = 0; k < g.n; k++)
+                        if (pw->pw_gid == g.gids[k]) {
+                                add_name(names, &n, max, pw->pw_name, true);
+                                break;
+                        }
         endpwent();
         *n_owned = n;
         /* ... then every [user] rule not seen yet (the config's strings). */
-        for (size_t i = 0; i < c->n_rules && n < max; i++) {
-                bool dup = false;
-                if (c->rules[i].kind != RULE_USER)
-                        continue;
-                for (size_t k = 0; k < n; k++)
-                        dup |= streq(names[k], c->rules[i].name);
-                if (!dup)
-                        names[n++] = c->rules[i].name;
-        }
+        for (size_t i = 0; i < c->n_rules && n < max; i++)
+                if (c->rules[i].kind == RULE_USER)
+                        add_name(names, &n, max, c->rules[i].name, false);
         return n;
+}
+
+bool ctl_local_account(const char *name)
+{
+        FILE *f = fopen("/etc/passwd", "re");
+        struct passwd *pw;
+        bool found = false;
+
+        if (!f)
+                return false;
+        while (!found && (pw = fgetpwent(f)))
+                found = streq(pw->pw_name, name);
+        fclose(f);
+        return found;
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,8 @@ case "${1:-}" in
         # tests/fresh-machine.sh: a fresh Debian root, the package
         mmdebstrap debhelper dpkg-dev lintian
         qemu-system-x86 linux-image-amd64 busybox-static cpio  # test-quota's VM (tests/lib-vm.sh); no kernel of the host's changes
+        # test-directory: OpenLDAP and SSSD (each test starts its own)
+        slapd ldap-utils sssd-ldap sssd-tools libnss-sss libpam-sss
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
         # clang's sanitizer and libFuzzer runtimes (the fuzz step): only a
@@ -41,8 +43,18 @@ for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+        # slapd: no database of its own (test-directory configures a
+        # private instance); libnss-sss adds "sss" to the host's
+        # nsswitch.conf: keep the host's as it was (the test bind-mounts
+        # its own copy in its namespace).
+        echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+        nsswitch_before=$(cat /etc/nsswitch.conf 2>/dev/null || true)
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        if [[ " ${missing[*]} " == *" libnss-sss "* ]] && [ -n "$nsswitch_before" ] &&
+                [ "$(cat /etc/nsswitch.conf)" != "$nsswitch_before" ]; then
+                printf '%s\n' "$nsswitch_before" >/etc/nsswitch.conf
+        fi
 fi
 # Installing openssh-server may start the host's sshd where an init system
 # runs; the tests use their own sshd and do not care.
