@@ -191,7 +191,17 @@ static void check_sshd(const char *cfg, const char *user, char *keys_cmd, size_t
 
         *keys_cmd = '\0';
         if (ctl_run(argv, &out) != 0 || !out) {
-                problem("sshd config %s: 'sshd -T' failed for %s; run 'sshd -t -f %s'", cfg, user, cfg);
+                /* sshd -T refuses to run without its privilege separation
+                 * directory, which only exists while an sshd unit runs
+                 * (RuntimeDirectory=sshd): not a fault of the config. */
+                static bool said;
+                if (access("/run/sshd", F_OK) < 0 && errno == ENOENT) {
+                        if (!said)
+                                problem("sshd config %s: cannot be checked: /run/sshd is missing (it exists while sshd runs; "
+                                "start sftpjail-sshd.socket or ssh.service, then run doctor again)", cfg);
+                        said = true;
+                } else
+                        problem("sshd config %s: 'sshd -T' failed for %s; run 'sshd -t -f %s'", cfg, user, cfg);
                 return;
         }
         /* Keys from the directory (sss_ssh_authorizedkeys): sshd runs it as

@@ -301,6 +301,9 @@ static bool find_upload(sd_journal *j, const struct ev_entry *e, struct fields *
 
         if (sd_journal_get_cursor(j, &cursor) < 0)
                 return false;
+        /* Take in journal files made since (a user's user-UID.journal,
+         * made at the user's first record): jb is not polled. */
+        sd_journal_process(jb);
         sd_journal_flush_matches(jb);
         snprintf(m, sizeof(m), "SFTPJAIL_SESSION=%s", e->session);
         if (sd_journal_add_match(jb, "MESSAGE_ID=" SFTPJAIL_MSGID_TRANSFER, 0) < 0 ||
@@ -642,10 +645,14 @@ static int start(size_t i)
                 argv[n++] = env[k];
         }
         /* systemd-run --pipe hands our stdin (the file) to the unit as its
-         * stdin; the trampoline makes it fd 3 and stdin /dev/null. */
+         * stdin; the trampoline makes it fd 3 and stdin /dev/null.  It
+         * also gives the hook a journal stream of its own (systemd-cat):
+         * with --pipe the hook would write into our stream, and journald
+         * would file its lines under whichever unit it found for that
+         * stream, ours or none, not the hook's. */
         argv[n++] = "/bin/sh";
         argv[n++] = "-c";
-        argv[n++] = "exec 3<&0 0</dev/null; exec \"$0\"";
+        argv[n++] = "exec 3<&0 0</dev/null; exec /usr/bin/systemd-cat -t sftpjail-hook -- \"$0\"";
         argv[n++] = x.p.on_upload;
         argv[n] = NULL;
 
@@ -812,6 +819,11 @@ int main(int argc, char **argv)
         }
         sd_journal_set_data_threshold(j, 0);
         sd_journal_set_data_threshold(jb, 0);
+        /* jb's inotify watch, for sd_journal_process() in find_upload(). */
+        if ((r = sd_journal_get_fd(jb)) < 0) {
+                say("cannot watch the journal: %s", strerror(-r));
+                return 1;
+        }
         if (match_records(j) < 0) {
                 say("cannot filter the journal");
                 return 1;

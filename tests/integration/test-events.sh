@@ -36,7 +36,7 @@ install -d -m 0755 "$MERGED/usr/local/lib/sftpjail-test" "$MERGED/etc/sftpjail-t
 cat >"$MERGED$HOOK" <<'EOF'
 #!/bin/sh
 # Test hook: the sha256 of fd 3 and what it was told, one line on stdout
-# (the journal of sftpjail-events.service).
+# (the journal: identifier sftpjail-hook, its transient unit).
 sum=$(sha256sum <&3 | cut -d' ' -f1) || exit 3
 stdin=$(head -c 10 | wc -c)
 if [ -e /etc/sftpjail-test/hook-fail ] && [ "$SFTPJAIL_ATTEMPT" = 1 ]; then
@@ -69,7 +69,8 @@ check "... it runs" wait_for 10 eval '[ "$(C systemctl is-active sftpjail-events
 check "... its state directory is /var/lib/sftpjail/events (0700)" \
         [ "$(C stat -c %a /var/lib/sftpjail/events 2>/dev/null)" = 700 ]
 
-hookruns() { journal -u sftpjail-events.service | grep '^HOOKRUN'; }
+# The hook's stdout: the journal, identifier sftpjail-hook, its own unit.
+hookruns() { journal -t sftpjail-hook | grep '^HOOKRUN'; }
 hook_count() { hookruns | grep -c -- "$1"; }
 sum_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -93,12 +94,14 @@ check "... its outcome is a journal record (MESSAGE_ID, status ok)" wait_for 5 e
 # ---- 100 concurrent uploads ----
 mkdir -p "$W/many"
 for i in $(seq 1 100); do head -c $((RANDOM * 3 + i)) /dev/urandom >"$W/many/f$i.bin"; done
-t0=$SECONDS
+t0=$SECONDS clients=()
 for c in 0 1 2 3; do
         for i in $(seq $((c * 25 + 1)) $((c * 25 + 25))); do echo "put $W/many/f$i.bin uploads/sub/f$i.bin"; done |
                 sftp_batch "$U" >"$W/client$c.log" 2>&1 &
+        clients+=($!)
 done
-wait
+# The clients only: a bare 'wait' would wait for the container too.
+wait "${clients[@]}"
 wait_for 90 eval '[ "$(hook_count " path=sub/f[0-9]*.bin$")" -ge 100 ]'
 diag "100 uploads by 4 clients and their hooks: $((SECONDS - t0))s"
 bad=0
@@ -115,7 +118,9 @@ sftp_batch "$U" -l 2000 <<<"put $W/big.bin uploads/killed.bin" >/dev/null 2>&1 &
 SP=$!
 wait_for 10 eval "C test -s $UP/killed.bin"
 sleep 1
-kill -9 $(pgrep -P "$SP" -x ssh) "$SP" 2>/dev/null
+# The ssh under sftp under timeout under the subshell: the connection
+# must drop, not only the shell that started it.
+kill -9 $(pgrep -f -- "-l $U -s -- 127.0.0.1 sftp\$") $(pgrep -f -- "-l 2000 -b - $U@") 2>/dev/null
 wait "$SP" 2>/dev/null
 check "the killed upload is recorded as interrupted" wait_for 15 eval \
         "C journalctl --no-pager -o cat SFTPJAIL_STATUS=interrupted | grep -q 'killed.bin'"
@@ -130,6 +135,7 @@ put $W/tmp.bin uploads/doc.pdf.part
 rename uploads/doc.pdf.part uploads/doc.pdf
 EOF
 check ".part upload + rename: fires, for the final name" wait_for 20 eval "hookruns | grep -q 'path=doc.pdf$'"
+hookruns | grep -q 'path=doc.pdf$' || diag "$(journal | grep -E 'doc\.pdf' | tail -n 8; journal -u sftpjail-events.service | tail -n 8)"
 check "... once, with the whole file" eval "[ \$(hook_count 'path=doc.pdf$') = 1 ] && hookruns | grep 'path=doc.pdf$' | grep -q 'sum=$(sum_of "$W/tmp.bin") '"
 check_not "... and never for the .part name" eval "hookruns | grep -q 'doc.pdf.part'"
 sftp_batch "$U" <<<"put $W/tmp.bin uploads/stays.part" >/dev/null 2>&1
