@@ -298,7 +298,7 @@ static _printf_(3, 0) void vformat(char *text, size_t size, const char *fmt, va_
                 vsnprintf(text + n, size - (size_t)n, fmt, ap);
 }
 
-void log_msg_force(int prio, const char *fmt, ...)
+void log_emit(int prio, bool force, const struct log_field *f, size_t nf, const char *fmt, ...)
 {
         char text[LOG_TEXT_MAX];
         va_list ap;
@@ -306,29 +306,7 @@ void log_msg_force(int prio, const char *fmt, ...)
         va_start(ap, fmt);
         vformat(text, sizeof(text), fmt, ap);
         va_end(ap);
-        emit(prio, text, NULL, 0, true);
-}
-
-void log_msg(int prio, const char *fmt, ...)
-{
-        char text[LOG_TEXT_MAX];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vformat(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        emit(prio, text, NULL, 0, false);
-}
-
-void log_record(int prio, const struct log_field *f, size_t nf, const char *fmt, ...)
-{
-        char text[LOG_TEXT_MAX];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vformat(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        emit(prio, text, f, nf, false);
+        emit(prio, text, f, nf, force);
 }
 
 _noreturn_ void die_(const char *func, int err, const char *fmt, ...)
@@ -361,15 +339,4 @@ _noreturn_ void die_(const char *func, int err, const char *fmt, ...)
         emit(LOG_ERR, text, NULL, 0, true);
         log_queue_drain(5000);
         _exit(SFTPJAIL_EXIT_REFUSED);
-}
-
-void log_record_force(int prio, const struct log_field *f, size_t nf, const char *fmt, ...)
-{
-        char text[LOG_TEXT_MAX];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vformat(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        emit(prio, text, f, nf, true);
 }

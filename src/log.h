@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 #include "util.h"
@@ -18,9 +19,6 @@
 void log_open(void);
 void log_set_context(const char *user, const char *session);
 void log_set_die_fd(int fd);
-void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
-/* The same, queued even past the bound: the session's last line. */
-void log_msg_force(int prio, const char *fmt, ...) _printf_(2, 3);
 /* A record with fields of its own: in the journal they are fields
  * (SFTPJAIL_*, MESSAGE_ID; any bytes), in syslog only the text is sent,
  * which must carry them too.  Names: upper case, digits, '_'. */
@@ -29,9 +27,14 @@ struct log_field {
         const void *value;
         size_t len;
 };
-void log_record(int prio, const struct log_field *f, size_t nf, const char *fmt, ...) _printf_(4, 5);
-/* The same, queued even past the bound (the session's end). */
-void log_record_force(int prio, const struct log_field *f, size_t nf, const char *fmt, ...) _printf_(4, 5);
+/* One line, "session=S user=U " and the message, with nf fields f (none:
+ * NULL, 0).  force: queued even past the queue's bound (a session's last
+ * lines). */
+void log_emit(int prio, bool force, const struct log_field *f, size_t nf, const char *fmt, ...) _printf_(5, 6);
+#define log_msg(prio, ...) log_emit((prio), false, NULL, 0, __VA_ARGS__)
+#define log_msg_force(prio, ...) log_emit((prio), true, NULL, 0, __VA_ARGS__)
+#define log_record(prio, f, nf, ...) log_emit((prio), false, (f), (nf), __VA_ARGS__)
+#define log_record_force(prio, f, nf, ...) log_emit((prio), true, (f), (nf), __VA_ARGS__)
 /* The longest text of one line (a record with two names of sftp-server's
  * longest, escaped) and of one datagram (the text and its fields). */
 #define LOG_TEXT_MAX 16384
