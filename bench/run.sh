@@ -31,8 +31,8 @@ H=$BR/home/$U HP=$BR/home/$UP
 OUT=$BR/results.md
 
 # No session is served without a log sink (audit = required): where
-# nothing listens on /dev/log, bring one (the tests' listener, which writes
-# every record to a file), in a mount namespace of our own so that the
+# nothing listens on /dev/log, bring one (bench/log-sink.c, which appends
+# every message to a file), in a mount namespace of our own so that the
 # host's /dev/log is untouched.
 if [ -z "${SFTPJAIL_BENCH_NS:-}" ] && ! python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).connect("/dev/log")' 2>/dev/null; then
         exec env SFTPJAIL_BENCH_NS=1 unshare -m --propagation private "$0" "$@"
@@ -41,12 +41,13 @@ exec 9>/run/lock/sftpjail-test.lock; flock 9 # not while the tests run
 install -d -m 0755 "$BR" "$BR/bin" "$BR/etc" "$BR/home" "$BR/data" "$BR/sshd"
 SINK="the host's /dev/log"
 if [ -n "${SFTPJAIL_BENCH_NS:-}" ]; then
-        python3 tests/helpers/syslog-listener.py "$BR/log.sock" "$BR/syslog.txt" >"$BR/log.ready" 9>&- &
+        cc -O2 -Wall -Werror -o "$BR/bin/log-sink" bench/log-sink.c
+        "$BR/bin/log-sink" "$BR/log.sock" "$BR/syslog.txt" >"$BR/log.ready" 9>&- &
         sink_pid=$!; trap 'kill $sink_pid 2>/dev/null' EXIT
         for _ in $(seq 50); do [ -s "$BR/log.ready" ] && break; sleep 0.1; done
         [ -e /dev/log ] || [ -L /dev/log ] || : >/dev/log
         mount --bind "$BR/log.sock" /dev/log
-        SINK="a Python listener appending to a file (tests/helpers/syslog-listener.py)"
+        SINK="bench/log-sink.c: a C listener appending every message to a file, as a syslog daemon would"
 fi
 say() { printf '\n== %s\n' "$*" >&2; }
 

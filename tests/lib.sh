@@ -226,6 +226,30 @@ standard_setup() {
         start_syslog
 }
 
+# One jailed user $U with the default rules, and sshd for it; H is the
+# home.  The common start of tests about one user's sessions.
+one_jailed_user() {
+        make_user "$U"
+        write_config <<CFG
+[user $U]
+CFG
+        start_sshd < <(sshd_jail_match)
+        H=$TESTROOT/home/$U
+}
+
+# The launcher at its installed path (where sftpjailctl expects it), with
+# its file capabilities; LAUNCHER then names it.
+install_launcher() {
+        local at
+        at=$(sed -n 's/^#define SFTPJAIL_LAUNCHER_PATH "\(.*\)"$/\1/p' "$BUILD/build-config.h")
+        [ -n "$at" ] || bail "no launcher path in build-config.h"
+        install -d -m 0755 "$(dirname "$at")"
+        install -m 0755 "$LAUNCHER" "$at"
+        setcap cap_chown,cap_setpcap,cap_sys_admin=p "$at"
+        on_exit "rm -f $at"
+        LAUNCHER=$at
+}
+
 # expect_refusal DESCRIPTION PATTERN [LAUNCHER]: a login by $U is refused,
 # directly (one stderr line naming PATTERN, nothing on stdout) and through
 # the real sshd and client, logged, and no session or sftp-server started.

@@ -10,13 +10,8 @@ CTL=$BUILD/src/sftpjailctl
 # The test build's compiled-in paths: keys below its confdir, launcher at
 # its libexec path (installed here with its capabilities).
 KEYS=$TESTROOT/etc/authorized_keys
-INSTALLED=$(sed -n 's/^#define SFTPJAIL_LAUNCHER_PATH "\(.*\)"$/\1/p' "$BUILD/build-config.h")
-[ -n "$INSTALLED" ] || bail "no launcher path in build-config.h"
-install -d -m 0755 "$(dirname "$INSTALLED")"
-install -m 0755 "$LAUNCHER" "$INSTALLED"
-setcap cap_chown,cap_setpcap,cap_sys_admin=p "$INSTALLED"
-on_exit "rm -f $INSTALLED"
-LAUNCHER=$INSTALLED
+install_launcher
+INSTALLED=$LAUNCHER
 BASE=$TESTROOT/ctlhome
 U=sjt-ctl
 userdel -r $U >/dev/null 2>&1; rm -rf "$BASE" "$KEYS"

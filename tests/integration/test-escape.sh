@@ -6,12 +6,7 @@
 standard_setup "$@"
 
 U=sjt-esc
-make_user $U
-write_config <<CFG
-[user $U]
-CFG
-start_sshd < <(sshd_jail_match)
-H=$TESTROOT/home/$U
+one_jailed_user
 W=$(mktemp -d); on_exit "rm -rf $W"
 echo secret-of-the-host >"$W/hostfile"; chmod 644 "$W/hostfile"
 

@@ -17,12 +17,7 @@
 standard_setup "$@"
 
 U=sjt-loghost
-make_user $U
-write_config <<CFG
-[user $U]
-CFG
-start_sshd < <(sshd_jail_match)
-H=$TESTROOT/home/$U
+one_jailed_user
 HELPER=$SRCDIR/tests/helpers/log-hostile.py
 W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
 install -d -m 0750 -o $U -g $U "$W/o" "$W/o/uploads"

@@ -6,11 +6,7 @@
 standard_setup "$@"
 
 U=sjt-log
-make_user $U
-write_config <<CFG
-[user $U]
-CFG
-start_sshd < <(sshd_jail_match)
+one_jailed_user
 W=$(mktemp -d); on_exit "rm -rf $W"
 head -c 1048576 /dev/urandom >"$W/up"
 head -c 307200 /dev/urandom >"$TESTROOT/home/$U/down"

@@ -6,11 +6,7 @@
 standard_setup "$@"
 
 U=sjt-proc
-make_user $U
-write_config <<CFG
-[user $U]
-CFG
-start_sshd < <(sshd_jail_match)
+one_jailed_user
 W=$(mktemp -d); on_exit "rm -rf $W"
 
 # start_session: an sftp client kept open on a fifo; sets SPID (the jail's

@@ -33,13 +33,8 @@ trap '' PIPE
 command -v mkfs.xfs >/dev/null || bail "mkfs.xfs not found (xfsprogs; tools/install-deps.sh)"
 # add-user sets the installed launcher as the login shell (test-ctl does the same).
 KEYS=$TESTROOT/etc/authorized_keys
-INSTALLED=$(sed -n 's/^#define SFTPJAIL_LAUNCHER_PATH "\(.*\)"$/\1/p' "$BUILD/build-config.h")
-[ -n "$INSTALLED" ] || bail "no launcher path in build-config.h"
-install -d -m 0755 "$(dirname "$INSTALLED")"
-install -m 0755 "$LAUNCHER" "$INSTALLED"
-setcap cap_chown,cap_setpcap,cap_sys_admin=p "$INSTALLED"
-on_exit "rm -f $INSTALLED"
-LAUNCHER=$INSTALLED
+install_launcher
+INSTALLED=$LAUNCHER
 U=sjt-quota
 userdel -r $U >/dev/null 2>&1
 on_exit "userdel $U"

@@ -19,12 +19,7 @@ trap '' PIPE
 trap 'exit 143' TERM INT HUP
 
 U=sjt-rec
-make_user $U
-write_config <<CFG
-[user $U]
-CFG
-start_sshd < <(sshd_jail_match)
-H=$TESTROOT/home/$U
+one_jailed_user
 W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
 HELPER=$SRCDIR/tests/helpers/records-client.py
 _ssh_opts; SSHO=("${SSH_OPTS[@]}"); SSHO[${#SSHO[@]}-2]=-p
