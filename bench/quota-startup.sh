@@ -19,6 +19,7 @@ UQ=sjb-quota QMNT=$BR/qhome QIMG=$BR/quota.img
 
 if [ -n "${SFTPJAIL_VM_OUT:-}" ]; then
         "$BR/build-normal/src/sftpjailctl" netns create >&2
+        install -d -m 0755 /run/sshd # for doctor's sshd -T
         "$BR/bin/log-sink" /run/bench-log.sock /run/bench-syslog.txt >/run/bench-log.ready &
         for _ in $(seq 50); do [ -s /run/bench-log.ready ] && break; sleep 0.1; done
         [ -e /dev/log ] || : >/dev/log
@@ -49,9 +50,11 @@ install -d -m 0750 -o root -g $UQ "$QMNT/$UQ"; install -d -m 0750 -o $UQ -g $UQ 
 conf=$BR/etc/sftpjail.conf
 cp "$conf" "$conf.noquota"
 trap 'mv "$conf.noquota" "$conf"; cleanup' EXIT
-printf '[user %s]\nlog_level = INFO\nquota = 1G\n' $UQ >>"$conf"
+# Below the filesystem's size: with prjquota, statfs() reports the smaller
+# of the two, and the launcher checks the kernel's limit against the config.
+printf '[user %s]\nlog_level = INFO\nquota = 100M\n' $UQ >>"$conf"
 "$BR/build-normal/src/sftpjailctl" doctor --fix >/dev/null || true
-"$BR/build-normal/src/sftpjailctl" quota $UQ >&2
+"$BR/build-normal/src/sftpjailctl" quota $UQ >&2 || true
 sp() { echo setpriv --reuid "$1" --regid "$1" --init-groups "$J" --subsystem; }
 # shellcheck disable=SC2046 # word splitting of sp is intended
 tq=$("$BR/bin/interleave" "$R" :noquota $(sp "$U") :quota $(sp $UQ) | cat)
