@@ -38,6 +38,8 @@ struct session {
         bool audit_required;    /* end the session when records are lost (log.h) */
         const char *home;       /* sftp-server's working directory: relative names are in it */
         const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
+        const char *host;       /* this host's name (gethostname), escaped for the text, or NULL */
+        const char *host_raw;   /* the same, its exact bytes (journal) */
         struct records records; /* file operations from sftp-server's log (records.h) */
 };
 
