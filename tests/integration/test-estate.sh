@@ -47,7 +47,7 @@ ip link add est0 type bridge && ip addr add $NET.1/24 dev est0 && ip link set es
 umount -l "$HOMES" 2>/dev/null
 rm -rf --one-file-system "$E"
 install -d -m 0755 "$E" "$E/glusterd" "$E/glusterd-log" "$E/bricks" "$HOMES"
-on_exit "rm -rf --one-file-system $E"
+on_exit "rm -rf --one-file-system $E; rmdir $HOMES"
 # glusterd in a mount and pid namespace of its own: its working directory
 # is ours, /run its own tmpfs; the bricks (glusterfsd) and the self-heal
 # daemon it starts are in that pid namespace and die with its pid 1.
@@ -319,6 +319,13 @@ refused() { # DESCRIPTION USER PATTERN
 }
 refused "home below a directory the user owns, on FUSE" $UB "directory 'userdir' must be owned by root"
 refused "home below a symlink, on FUSE" $US "component 'link' is a symlink"
+# What FUSE cannot do: project quotas.  A quota there is refused, never
+# ignored (the setting: quota / quota_files, sftpjail.conf(5)).
+printf '[group sftpjail-test]\n[user %s]\nquota = 10M\n' $UB >"$W/conf-quota"
+write_config <"$W/conf-quota"
+chown root "$HOMES/userdir"
+refused "quota on a FUSE home" $UB "quota cannot be enforced: .* is not on XFS or ext4"
+write_config <<<"[group sftpjail-test]"
 
 # ==== 2. root squashed on the volume (what NFS root_squash does) ====
 # Homes and their root-owned ancestors exist; from now on root on every
@@ -367,6 +374,9 @@ live_sid=$(nsenter -t "$LIVE_SPID" -u hostname | sed 's/^sftpjail-//')
 wait_log "session=$live_sid user=$U session start" 5
 live_host=$(host_of "$live_sid")
 check "its start record names its host ($live_host)" [ -n "$live_host" ]
+# HAProxy in TCP mode hides the client: sshd, and so the records, see the
+# balancer's address (docs/scale-out.md: what to do about it).
+check "its client is the balancer's address, not the client's" grep -q "session=$live_sid user=$U session start client=$NET.1:" "$SYSLOG"
 for i in "${HOSTS[@]}"; do
         out=$(nsenter -t "${HPID[$i]}" -m -p -u -n -- "$CTL" sessions 2>&1)
         if [ "sftp-h$i" = "$live_host" ]; then
@@ -437,4 +447,5 @@ check "haproxy marked the dead host DOWN" grep -q "sftp-h$up_host DOWN" <<<"$st"
 diag "$st"
 echo "# estate: failover ${failover}s, reput ${t_reput}s, gluster ${mb_gl} MB/s, local ${mb_local} MB/s" >&2
 
+diag "test-estate ran in ${SECONDS} s (after the lock)"
 done_testing
