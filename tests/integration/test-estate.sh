@@ -357,7 +357,10 @@ check "root-squash off again: root reads the uploads" ls "$H2/uploads"
 # ==== 3. Many hosts behind the balancer ====
 # Sessions spread: six logins in a row, round robin.
 mark=$(wc -l <"$SYSLOG")
+t0=$(t_now)
 for _ in 1 2 3 4 5 6; do bsftp $U <<<"pwd" >/dev/null 2>&1; done
+login_ms=$(awk -v a="$t0" -v b="$(t_now)" 'BEGIN{printf "%.0f", (b-a)*1000/6}')
+diag "6 logins through the balancer, one after another: $login_ms ms each (sftp client, key exchange, jail, pwd, exit)"
 starts=$(tail -n +"$mark" "$SYSLOG" | grep -oE "user=$U session start .* host=\"sftp-h[0-9]\"" | grep -oE 'sftp-h[0-9]' | sort | uniq -c | tr -s ' ')
 diag "session starts per host: $starts"
 for i in "${HOSTS[@]}"; do
@@ -373,6 +376,12 @@ check "a live session for sftpjailctl" [ -n "$LIVE_SPID" ]
 live_sid=$(nsenter -t "$LIVE_SPID" -u hostname | sed 's/^sftpjail-//')
 wait_log "session=$live_sid user=$U session start" 5
 live_host=$(host_of "$live_sid")
+# What one connection costs on its host: the jail (sftp-server), its
+# supervisor and sshd's two processes (session child and monitor).
+pss() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+ppid() { awk '/^PPid:/{print $2}' "/proc/$1/status"; }
+p_sup=$(ppid "$LIVE_SPID"); p_child=$(ppid "$p_sup"); p_mon=$(ppid "$p_child")
+diag "PSS of one session: sftp-server $(pss "$LIVE_SPID") KiB, supervisor $(pss "$p_sup") KiB, sshd $(pss "$p_child") + $(pss "$p_mon") KiB ($(tr '\0' ' ' <"/proc/$p_child/cmdline"), $(tr '\0' ' ' <"/proc/$p_mon/cmdline"))"
 check "its start record names its host ($live_host)" [ -n "$live_host" ]
 # HAProxy in TCP mode hides the client: sshd, and so the records, see the
 # balancer's address (docs/scale-out.md: what to do about it).
