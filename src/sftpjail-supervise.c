@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         /* This host's name, in every record: sessions of many hosts end up
          * in one place (docs/scale-out.md).  Read here, in the host's UTS
          * namespace (the jail has its own). */
-        static char host_raw[HOST_NAME_MAX + 1], host[4 * HOST_NAME_MAX + 1];
+        static char host_raw[HOST_NAME_MAX + 1], host[HOST_ESCAPED_MAX];
         if (gethostname(host_raw, sizeof(host_raw) - 1) == 0 && host_raw[0]) {
                 log_escape(host_raw, strlen(host_raw), host, sizeof(host));
                 sess.host_raw = host_raw;

@@ -238,7 +238,7 @@ static void emit_record(void *ctx, const struct rec *r)
 {
         struct session *s = ctx;
         static char apath[NAME_MAX_BYTES], ato[NAME_MAX_BYTES], path[NAME_ESCAPED_MAX], to[NAME_ESCAPED_MAX],
-                extra[NAME_ESCAPED_MAX + 512];
+                extra[NAME_ESCAPED_MAX + 512 + HOST_ESCAPED_MAX];
         char start[64], end[64], bytes[24] = "", dur[32], handle[24] = "";
         double d = (double)(r->end.tv_sec - r->start.tv_sec) + (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
         const char *event = rec_event_name(r->event);
@@ -471,7 +471,7 @@ static void log_session_start(const struct session *s)
                 { "SFTPJAIL_EVENT", "session-start", 13 },
                 { "SFTPJAIL_CLIENT", s->client, strlen(s->client) },
         };
-        char key[160] = "", host[300] = "";
+        char key[160] = "", host[HOST_ESCAPED_MAX + 16] = "";
         size_t n = 3;
 
         if (s->key) {

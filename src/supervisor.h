@@ -6,6 +6,7 @@
  * kills the jail on SIGTERM/SIGHUP, and returns the jail's exit status. */
 #pragma once
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,6 +45,10 @@ struct session {
 };
 
 #define SUPERVISE_END_GRACE 2
+
+/* The host's name (gethostname), escaped for the text: each byte at most
+ * four. */
+#define HOST_ESCAPED_MAX (4 * HOST_NAME_MAX + 1)
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */
