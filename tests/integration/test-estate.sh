@@ -393,7 +393,7 @@ live_host=$(host_of "$live_sid")
 pss() { awk '/^Pss:/{print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 ppid() { awk '/^PPid:/{print $2}' "/proc/$1/status"; }
 p_sup=$(ppid "$LIVE_SPID"); p_child=$(ppid "$p_sup"); p_mon=$(ppid "$p_child")
-diag "PSS of one session: sftp-server $(pss "$LIVE_SPID") KiB, supervisor $(pss "$p_sup") KiB, sshd $(pss "$p_child") + $(pss "$p_mon") KiB ($(tr '\0' ' ' <"/proc/$p_child/cmdline"), $(tr '\0' ' ' <"/proc/$p_mon/cmdline"))"
+diag "PSS of one session: sftp-server $(pss "$LIVE_SPID") KiB, supervisor $(pss "$p_sup") KiB, sshd $(pss "$p_child") + $(pss "$p_mon") KiB ($(tr -s '\0 ' '  ' <"/proc/$p_child/cmdline" | sed 's/ *$//'), $(tr -s '\0 ' '  ' <"/proc/$p_mon/cmdline" | sed 's/ *$//'))"
 check "its start record names its host ($live_host)" [ -n "$live_host" ]
 # HAProxy in TCP mode hides the client: sshd, and so the records, see the
 # balancer's address (docs/scale-out.md: what to do about it).
