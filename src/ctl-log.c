@@ -483,6 +483,10 @@ static void print_text(FILE *out, const struct ent *e)
                         fputs(" key=", out);
                         print_escaped(out, rp_get(m, "key"));
                 }
+                if (rp_get(m, "host")) {
+                        fputs(" host=", out);
+                        print_escaped(out, rp_get(m, "host"));
+                }
                 break;
         case RP_SESSION_END: {
                 const struct rp_field *x = rp_get(m, "exit"), *rs = rp_get(m, "reason");

@@ -142,7 +142,7 @@ static const struct {
 } record_keys[] = {
         { "event", false }, { "direction", false }, { "status", false }, { "bytes", false },
         { "path", true },   { "to", true },         { "exact", false },  { "handle", false },
-        { "client", false }, { "key", true },       { "start", false },  { "end", false },
+        { "client", false }, { "key", true },       { "host", true },    { "start", false },  { "end", false },
         { "duration", false }, { "error", true },   { "detail", true },
 };
 
@@ -324,7 +324,8 @@ int rp_parse_message(const char *msg, size_t len, char *buf, struct rp_msg *m)
                 if (pairs(&ps, p + 14, end) < 0)
                         return -1;
                 for (size_t i = 0; i < m->nf; i++)
-                        if (!streq(m->f[i].name, "client") && !streq(m->f[i].name, "key"))
+                        if (!streq(m->f[i].name, "client") && !streq(m->f[i].name, "key") &&
+                            !streq(m->f[i].name, "host"))
                                 return -1;
                 return 0;
         }

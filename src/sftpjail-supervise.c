@@ -16,9 +16,11 @@
  * Nothing but the launcher runs this usefully: it must be the jail's
  * parent to wait for it. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "authinfo.h"
 #include "build-config.h"
@@ -80,6 +82,15 @@ int main(int argc, char **argv)
         if (*a.auth_info && authinfo_read(a.auth_info, key) == 0)
                 sess.key = key;
         sess.home = a.home;
+        /* This host's name, in every record: sessions of many hosts end up
+         * in one place (docs/scale-out.md).  Read here, in the host's UTS
+         * namespace (the jail has its own). */
+        static char host_raw[HOST_NAME_MAX + 1], host[HOST_ESCAPED_MAX];
+        if (gethostname(host_raw, sizeof(host_raw) - 1) == 0 && host_raw[0]) {
+                log_escape(host_raw, strlen(host_raw), host, sizeof(host));
+                sess.host_raw = host_raw;
+                sess.host = host;
+        }
         sess.idle_timeout = a.idle_timeout;
         sess.max_session_time = a.max_session_time;
         if (a.channel_fd >= 0) {

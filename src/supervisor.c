@@ -238,7 +238,7 @@ static void emit_record(void *ctx, const struct rec *r)
 {
         struct session *s = ctx;
         static char apath[NAME_MAX_BYTES], ato[NAME_MAX_BYTES], path[NAME_ESCAPED_MAX], to[NAME_ESCAPED_MAX],
-                extra[NAME_ESCAPED_MAX + 512];
+                extra[NAME_ESCAPED_MAX + 512 + HOST_ESCAPED_MAX];
         char start[64], end[64], bytes[24] = "", dur[32], handle[24] = "";
         double d = (double)(r->end.tv_sec - r->start.tv_sec) + (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
         const char *event = rec_event_name(r->event);
@@ -276,6 +276,8 @@ static void emit_record(void *ctx, const struct rec *r)
         FIELD("SFTPJAIL_CLIENT", s->client, strlen(s->client));
         if (s->key)
                 FIELD("SFTPJAIL_KEY", s->key, strlen(s->key));
+        if (s->host)
+                FIELD("SFTPJAIL_HOST", s->host_raw, strlen(s->host_raw));
         if (r->event == REC_TRANSFER) {
                 snprintf(handle, sizeof(handle), "%" PRIu64, r->handle);
                 FIELD("SFTPJAIL_HANDLE", handle, strlen(handle));
@@ -306,6 +308,8 @@ static void emit_record(void *ctx, const struct rec *r)
         APPEND(" client=%s", s->client);
         if (s->key)
                 APPEND(" key=\"%s\"", s->key);
+        if (s->host)
+                APPEND(" host=\"%s\"", s->host);
         APPEND(" start=%s end=%s duration=%s", start, end, dur);
         if (r->error) {
                 char e[256];
@@ -462,17 +466,23 @@ static int limits_due(struct session *s, const struct timespec *start, struct ti
 
 static void log_session_start(const struct session *s)
 {
-        struct log_field f[] = {
+        struct log_field f[5] = {
                 { "MESSAGE_ID", SFTPJAIL_MSGID_SESSION_START, 32 },
                 { "SFTPJAIL_EVENT", "session-start", 13 },
                 { "SFTPJAIL_CLIENT", s->client, strlen(s->client) },
-                { "SFTPJAIL_KEY", s->key ? s->key : "", s->key ? strlen(s->key) : 0 },
         };
-        char key[160] = "";
+        char key[160] = "", host[HOST_ESCAPED_MAX + 16] = "";
+        size_t n = 3;
 
-        if (s->key)
+        if (s->key) {
+                f[n++] = (struct log_field){ "SFTPJAIL_KEY", s->key, strlen(s->key) };
                 snprintf(key, sizeof(key), " key=\"%s\"", s->key);
-        log_record(LOG_INFO, f, s->key ? 4 : 3, "session start client=%s%s", s->client, key);
+        }
+        if (s->host) {
+                f[n++] = (struct log_field){ "SFTPJAIL_HOST", s->host_raw, strlen(s->host_raw) };
+                snprintf(host, sizeof(host), " host=\"%s\"", s->host);
+        }
+        log_record(LOG_INFO, f, n, "session start client=%s%s%s", s->client, key, host);
 }
 
 int supervise(struct session *s)

@@ -6,6 +6,7 @@
  * kills the jail on SIGTERM/SIGHUP, and returns the jail's exit status. */
 #pragma once
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,10 +39,16 @@ struct session {
         bool audit_required;    /* end the session when records are lost (log.h) */
         const char *home;       /* sftp-server's working directory: relative names are in it */
         const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
+        const char *host;       /* this host's name (gethostname), escaped for the text, or NULL */
+        const char *host_raw;   /* the same, its exact bytes (journal) */
         struct records records; /* file operations from sftp-server's log (records.h) */
 };
 
 #define SUPERVISE_END_GRACE 2
+
+/* The host's name (gethostname), escaped for the text: each byte at most
+ * four. */
+#define HOST_ESCAPED_MAX (4 * HOST_NAME_MAX + 1)
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */

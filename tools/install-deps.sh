@@ -23,6 +23,10 @@ case "${1:-}" in
         qemu-system-x86 linux-image-amd64 busybox-static cpio  # test-quota's VM (tests/lib-vm.sh); no kernel of the host's changes
         # test-directory: OpenLDAP and SSSD (each test starts its own)
         slapd ldap-utils sssd-ldap sssd-tools libnss-sss libpam-sss
+        # test-estate: shared homes on GlusterFS, hosts behind HAProxy (each
+        # test starts its own glusterd and haproxy; the packages' services
+        # are not used)
+        glusterfs-server glusterfs-client haproxy
         # checks and benchmarks
         clang clang-tidy cppcheck shellcheck bubblewrap hyperfine valgrind
         # clang's sanitizer and libFuzzer runtimes (the fuzz step): only a

@@ -104,7 +104,7 @@ err=$(as_user "$LAUNCHER" </dev/null 2>&1); rc=$?
 check "no arguments and no original command: a shell request, refused" bash -c '[ $1 -ne 0 ] && grep -q "interactive shells" <<<"$2"' _ $rc "$err"
 
 # A hostile environment still gets exactly the user's own jail.
-starts=$(grep -c "user=$U session start client=local$" "$SYSLOG")
+starts=$(grep -cE "user=$U session start client=local( host=\"[^\"]*\")?$" "$SYSLOG")
 out=$(cd "$W" && as_user env HOME=/ PATH="$W:/usr/bin:/bin" SFTPJAIL_CONFIG="$W/evil.conf" SFTPJAIL_CONFDIR="$W" \
         CONFIG="$W/evil.conf" TZ=/etc/shadow USER=root LOGNAME=root SHELL=/bin/sh \
         LANG=xx LOCPATH="$W" GCONV_PATH="$W" MALLOC_CHECK_=3 SSH_CONNECTION='x; rm -rf /' \
@@ -124,7 +124,7 @@ check "hostile environment: /etc is the jail's" bash -c '! grep -q shadow <<<"$1
 check "hostile environment: the evil config granted nothing (home stays read-only)" [ ! -e "$H/written-to-home" ]
 check "hostile environment: its sftp_server never ran" [ ! -e /tmp/sjt-hos-pwned-server ]
 check "hostile environment: a forged SSH_CONNECTION is logged as client=local" \
-        [ "$(grep -c "user=$U session start client=local$" "$SYSLOG")" -gt "$starts" ]
+        [ "$(grep -cE "user=$U session start client=local( host=\"[^\"]*\")?$" "$SYSLOG")" -gt "$starts" ]
 check "hostile environment: sftp-server was given HOME and USER of the user" \
         bash -c '! grep -q "session opened for local user root" "$1"' _ "$SYSLOG"
 

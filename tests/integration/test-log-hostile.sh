@@ -136,7 +136,8 @@ check "direct: the stray close of a subverted sftp-server is recorded once, exac
         bash -c '[ "$(grep -ac "^event=transfer direction=upload status=complete bytes=7 path=\"$1/x\" " "$2")" = 1 ]' _ "$W" "$W/direct.all"
 diag "$(cut -c1-200 "$W/direct.lines")"
 A4095=$(printf 'A%.0s' $(seq 4095))
-printf '%s\n' "session start client=local" "sftp-server: hello" "sftp-server: $A4095 [truncated: message of 5002 bytes]" "sftp-server: no-newline" \
+# The session's start names the host (docs/records.md).
+printf '%s\n' "session start client=local host=\"$(hostname)\"" "sftp-server: hello" "sftp-server: $A4095 [truncated: message of 5002 bytes]" "sftp-server: no-newline" \
         'sftp-server: multi\nline\rrec\x00nul' >"$W/direct.want"
 check "direct: a record above 4 KiB is one line, marked truncated; an empty record is no line" \
         cmp <(head -n 4 "$W/direct.lines") <(head -n 4 "$W/direct.want")

@@ -32,8 +32,8 @@ check "the upload is recorded, complete, with its size" \
         grep -qF "event=transfer direction=upload status=complete bytes=1048576 path=\"$TESTROOT/home/$U/uploads/up\" handle=1 " <<<"$lines"
 check "the download is recorded, complete, with its size" \
         grep -qF "event=transfer direction=download status=complete bytes=307200 path=\"$TESTROOT/home/$U/down\" handle=2 " <<<"$lines"
-check "the records name the client and the key" \
-        bash -c '[ "$(grep -c "^.* event=transfer .* client=127\.0\.0\.1:[0-9]* key=\"ssh-ed25519 $1\" start=" <<<"$2")" = 2 ]' _ "$fp" "$lines"
+check "the records name the client, the key and the host" \
+        bash -c '[ "$(grep -c "^.* event=transfer .* client=127\.0\.0\.1:[0-9]* key=\"ssh-ed25519 $1\" host=\"[^\"]*\" start=" <<<"$2")" = 2 ]' _ "$fp" "$lines"
 check "no open or close message besides the records" bash -c '! grep -qE "sftp-server: (open|close) " <<<"$1"' _ "$lines"
 check "end line totals the bytes" grep -qE "session end exit=0 duration=[0-9.]+s files=2 bytes_read=307200 bytes_written=1048576$" <<<"$lines"
 check "lines go to the authpriv facility (priority 86 = authpriv.info)" grep -q "^<86>" <<<"$(grep -F "$id" "$SYSLOG" | head -1)"

@@ -128,6 +128,8 @@ check "the record's journal fields: event, status, bytes, exact path, handle" ba
         grep -qx "SFTPJAIL_EVENT=transfer" <<<"$1" && grep -qx "SFTPJAIL_STATUS=complete" <<<"$1" &&
         grep -qx "SFTPJAIL_BYTES=3145728" <<<"$1" && grep -qx "SFTPJAIL_PATH=$2/uploads/payload" <<<"$1" &&
         grep -qx "SFTPJAIL_HANDLE=[0-9]*" <<<"$1" && grep -qx "SFTPJAIL_EXACT=yes" <<<"$1"' _ "$rec" "$HOME1"
+check "... and the host that served it (SFTPJAIL_HOST, the journal's _HOSTNAME)" bash -c '
+        h=$(grep -x "_HOSTNAME=.*" <<<"$1" | head -1 | cut -d= -f2-); [ -n "$h" ] && grep -qx "SFTPJAIL_HOST=$h" <<<"$1"' _ "$rec"
 check "...written by the supervisor, as the user" bash -c '
         grep -qx "_EXE=/usr/libexec/sftpjail/sftpjail-supervise" <<<"$1" && grep -qx "_UID=$2" <<<"$1"' _ "$rec" "$(C id -u "$USER1")"
 check "the failed write outside uploads is recorded as failed" eval \

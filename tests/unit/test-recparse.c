@@ -67,6 +67,13 @@ static void records(void)
         CHECK(parse("session=0123456789abcdef user=bob event=mkdir status=complete path=\"/h/d\" client=local start=a "
                     "end=b duration=0.000 detail=\"mode 0777\"") == 0,
               "mkdir");
+        CHECK(parse("session=0123456789abcdef user=bob event=remove status=complete path=\"/h/d\" client=local "
+                    "key=\"ssh-ed25519 SHA256:k\" host=\"sftp-1\" start=a end=b duration=0.000") == 0 &&
+                      FIELD_IS("host", "sftp-1"),
+              "a record naming the host");
+        CHECK(parse("session=0123456789abcdef user=bob event=remove status=complete path=\"/h/d\" client=local "
+                    "start=a host=\"sftp-1\" end=b duration=0.000") < 0,
+              "a record with host out of order is rejected");
 }
 
 static void hostile(void)
@@ -146,6 +153,18 @@ static void sessions(void)
                       m.kind == RP_SESSION_START && FIELD_IS("client", "127.0.0.1:5") &&
                       FIELD_IS("key", "ssh-ed25519 SHA256:k"),
               "session start");
+        CHECK(parse("session=0123456789abcdef user=alice session start client=10.0.0.9:5 key=\"ssh-ed25519 SHA256:k\" "
+                    "host=\"sftp-2.example\"") == 0 &&
+                      m.kind == RP_SESSION_START && FIELD_IS("host", "sftp-2.example") && FIELD_IS("client", "10.0.0.9:5"),
+              "session start naming the host");
+        CHECK(parse("session=0123456789abcdef user=alice session start client=local host=\"a b\\\"c\"") == 0 &&
+                      FIELD_IS("host", "a b\"c"),
+              "session start: a host name with a space and a quote, unescaped");
+        CHECK(parse("session=0123456789abcdef user=alice session start client=local host=sftp-2") < 0,
+              "session start: host unquoted is rejected");
+        CHECK(parse("session=0123456789abcdef user=alice session start host=\"h\" client=local") < 0 ||
+                      m.kind != RP_SESSION_START,
+              "session start: host before client is no session start");
         CHECK(parse("session=0123456789abcdef user=alice session end exit=0 duration=1.250s files=2 bytes_read=307200 "
                     "bytes_written=1048576") == 0 &&
                       m.kind == RP_SESSION_END && FIELD_IS("exit", "exit=0") && FIELD_IS("duration", "1.250") &&
