@@ -234,6 +234,7 @@ one_jailed_user() {
 [user $U]
 CFG
         start_sshd < <(sshd_jail_match)
+        # shellcheck disable=SC2034 # H: for the test that called us
         H=$TESTROOT/home/$U
 }
 
