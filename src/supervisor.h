@@ -6,12 +6,33 @@
  * kills the jail on SIGTERM/SIGHUP, and returns the jail's exit status. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "channel.h"
 #include "records.h"
+
+/* sftp-server's own messages (those no record stands for: "sent status",
+ * opendir, session opened...) are forwarded at most FORWARD_BURST per
+ * FORWARD_INTERVAL seconds per session; the rest are counted, and the
+ * count is logged when the interval ends.  Records are never rate-limited
+ * (they are slowed down instead, log.h). */
+#define FORWARD_INTERVAL 10
+#define FORWARD_BURST 1000
+struct ratelimit {
+        struct timespec start; /* CLOCK_MONOTONIC: the interval's */
+        uint64_t count, suppressed;
+};
+/* Pure, unit-tested.  true: forward the message now; false: it is
+ * counted.  First, if the interval that was running is over, a new one
+ * starts and *report is what the old one suppressed (else 0). */
+bool ratelimit_take(struct ratelimit *rl, const struct timespec *now, uint64_t *report);
+/* An interval that is over and suppressed something: its count (and a new
+ * interval starts), else 0; *due_ms: when to ask again (-1: no need). */
+uint64_t ratelimit_expired(struct ratelimit *rl, const struct timespec *now, int *due_ms);
 
 struct session {
         const char *user;
@@ -39,6 +60,8 @@ struct session {
         const char *home;       /* sftp-server's working directory: relative names are in it */
         const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
         struct records records; /* file operations from sftp-server's log (records.h) */
+        struct ratelimit forward; /* sftp-server's other messages */
+        uint64_t forward_suppressed; /* in all */
 };
 
 #define SUPERVISE_END_GRACE 2
