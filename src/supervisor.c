@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "supervisor.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 
 /* Parse the decimal number that ends at end (exclusive), backwards;
  * returns where it starts, or NULL.  Digits only, no overflow. */
@@ -229,6 +231,41 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
         return n + len;
 }
 
+/* sftp-server answers a short write (a disk that filled up within the
+ * request) with "Failure" and no message of its own (records.h), so a
+ * failed upload may say only that.  If the filesystem of its directory is
+ * full now, say so: the client closes right after the failure, so the
+ * filesystem is seen as the write saw it.  Looked up as the user (whose
+ * ids we run with), the last component not followed.  The reason, or
+ * NULL. */
+static const char *full_filesystem(const char *path, size_t len)
+{
+        char dir[PATH_MAX];
+        struct statvfs st;
+        const char *slash = memrchr(path, '/', len);
+
+        if (!slash || memchr(path, '\0', len) || (size_t)(slash - path) >= sizeof(dir))
+                return NULL;
+        if (slash == path)
+                slash++; /* the root */
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstatvfs(fd, &st) < 0)
+                return NULL;
+        if (st.f_bavail == 0)
+                return "No space left on device (sftp-server: Failure)";
+        if (st.f_favail == 0 && st.f_files > 0)
+                return "No space left on device: no free inodes (sftp-server: Failure)";
+        return NULL;
+}
+
+static bool generic_failure(const char *error)
+{
+        return !error || streq(error, "Failure") || streq(error, "a write failed (Failure)") ||
+               streq(error, "(no error text)");
+}
+
 /* One record of records.c: a line of key=value pairs after our
  * "session=S user=U" (the contract of docs/records.md: the first keys in
  * this order, values that may hold anything quoted and escaped as
@@ -248,6 +285,13 @@ static void emit_record(void *ctx, const struct rec *r)
 #define FIELD(name_, val_, len_) (f[n++] = (struct log_field){ (name_), (val_), (len_) })
         plen = absolute(s->home, r->path, r->path_len, apath, sizeof(apath));
         log_escape(apath, plen, path, sizeof(path));
+        const char *error = r->error;
+        if (r->event == REC_TRANSFER && streq(r->status, "failed") && streq(r->direction, "upload") &&
+            generic_failure(error)) {
+                const char *why = full_filesystem(apath, plen);
+                if (why)
+                        error = why;
+        }
         to[0] = '\0';
         if (r->to) {
                 /* A symlink's target is text for the link, not a path here. */
@@ -283,8 +327,8 @@ static void emit_record(void *ctx, const struct rec *r)
         FIELD("SFTPJAIL_START", start, strlen(start));
         FIELD("SFTPJAIL_END", end, strlen(end));
         FIELD("SFTPJAIL_DURATION", dur, strlen(dur));
-        if (r->error)
-                FIELD("SFTPJAIL_ERROR", r->error, strlen(r->error));
+        if (error)
+                FIELD("SFTPJAIL_ERROR", error, strlen(error));
         if (r->detail && *r->detail)
                 FIELD("SFTPJAIL_DETAIL", r->detail, strlen(r->detail));
 #undef FIELD
@@ -307,9 +351,9 @@ static void emit_record(void *ctx, const struct rec *r)
         if (s->key)
                 APPEND(" key=\"%s\"", s->key);
         APPEND(" start=%s end=%s duration=%s", start, end, dur);
-        if (r->error) {
+        if (error) {
                 char e[256];
-                log_escape(r->error, strlen(r->error), e, sizeof(e));
+                log_escape(error, strlen(error), e, sizeof(e));
                 APPEND(" error=\"%s\"", e);
         }
         if (r->detail && *r->detail) {
