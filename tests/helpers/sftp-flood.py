@@ -12,8 +12,9 @@
         rounds of both: D stats of M (errors), then D opens and closes of P.
     sftp-flood.py latency --path P --count N -- COMMAND...
         N stat requests one after another: their round-trip times.
-    sftp-flood.py soak    --dir D --count N -- COMMAND...
-        one long session: N rounds of write, read back, stat, rename, remove.
+    sftp-flood.py soak    --dir D --count N [--mark F] [--until F] [--rate R] -- COMMAND...
+        one long session: N rounds (or until F exists) of write, read
+        back, stat, rename, remove.
 
 Prints one line of JSON: what was done, the rate, the server's answers.
 COMMAND is the transport, for example ssh -p PORT USER@127.0.0.1 -s sftp."""
@@ -92,11 +93,19 @@ def latency(c, path, count):
             "max_ms": round(times[-1] * 1000, 3)}
 
 
-def soak(c, top, count):
+def soak(c, top, count, mark, until, rate):
     """Every round: an upload, its download (checked), a stat, a rename and
-    a remove: 2 transfer records and 2 operation records."""
+    a remove: 2 transfer records and 2 operation records.  After 200
+    rounds, creates the file `mark` (warmed up); with `until`, goes on
+    until that file exists (and at least `count` rounds)."""
     data = os.urandom(4096)
-    for i in range(count):
+    i = 0
+    t0 = time.monotonic()
+    while i < count or (until and not os.path.exists(until)):
+        if rate:
+            time.sleep(max(0, t0 + i / rate - time.monotonic()))
+        if i == 200 and mark:
+            open(mark, "w").close()
         a, b = f"{top}/soak-a", f"{top}/soak-b"
         h = c.open(a, FXF_WRITE | FXF_CREAT | FXF_TRUNC, Attrs(perm=0o600))
         c.write(h, 0, data)
@@ -109,7 +118,8 @@ def soak(c, top, count):
         c.stat(a)
         c.rename(a, b)
         c.remove(b)
-    return {"rounds": count, "transfers": 2 * count, "operations": 2 * count}
+        i += 1
+    return {"rounds": i, "transfers": 2 * i, "operations": 2 * i}
 
 
 def main():
@@ -123,6 +133,9 @@ def main():
     ap.add_argument("--path", default=".")
     ap.add_argument("--dir", default=".")
     ap.add_argument("--missing", default="no-such-name")
+    ap.add_argument("--mark", help="soak: created after 200 rounds")
+    ap.add_argument("--until", help="soak: go on until this file exists")
+    ap.add_argument("--rate", type=float, default=0, help="soak: rounds per second at most")
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--depth", type=int, default=64)
     ap.add_argument("--count", type=int, default=200)
@@ -142,8 +155,8 @@ def main():
             out = latency(c, args.path, args.count)
             n = args.count
         else:
-            out = soak(c, args.dir, args.count)
-            n = args.count
+            out = soak(c, args.dir, args.count, args.mark, args.until, args.rate)
+            n = out["rounds"]
         spent = time.monotonic() - t
         out.update(seconds=round(spent, 3), per_second=round(n / spent, 1))
     print(json.dumps(out), flush=True)
