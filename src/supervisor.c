@@ -231,26 +231,27 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
         return n + len;
 }
 
-/* sftp-server answers a short write (a disk that filled up within the
- * request) with "Failure" and no message of its own (records.h), so a
- * failed upload may say only that.  If the filesystem of its directory is
- * full now, say so: the client closes right after the failure, so the
- * filesystem is seen as the write saw it.  Looked up as the user (whose
- * ids we run with), the last component not followed.  The reason, or
- * NULL. */
-static const char *full_filesystem(const char *path, size_t len)
+/* rec_explain_fn: sftp-server answers a short write (a disk that filled
+ * up within the request) with "Failure" and no message of its own
+ * (records.h), and so an open that failed for want of space.  If the
+ * filesystem of the file's directory is full now, say so.  Asked when the
+ * "Failure" arrives, before the client has heard of it and could free
+ * space (sftp-server logs it before it answers); late only if the sink
+ * held us back (log.h).  Looked up as the user (whose ids we run with),
+ * the last component not followed. */
+static const char *full_filesystem(void *ctx, const char *name, size_t len)
 {
-        char dir[PATH_MAX];
+        const struct session *s = ctx;
+        static char path[NAME_MAX_BYTES];
         struct statvfs st;
-        const char *slash = memrchr(path, '/', len);
+        size_t plen = absolute(s->home, name, len, path, sizeof(path) - 1);
+        char *slash;
 
-        if (!slash || memchr(path, '\0', len) || (size_t)(slash - path) >= sizeof(dir))
+        path[plen] = '\0';
+        if (strlen(path) != plen || !(slash = strrchr(path, '/')))
                 return NULL;
-        if (slash == path)
-                slash++; /* the root */
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        *(slash == path ? slash + 1 : slash) = '\0';
+        _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 || fstatvfs(fd, &st) < 0)
                 return NULL;
         if (st.f_bavail == 0)
@@ -258,12 +259,6 @@ static const char *full_filesystem(const char *path, size_t len)
         if (st.f_favail == 0 && st.f_files > 0)
                 return "No space left on device: no free inodes (sftp-server: Failure)";
         return NULL;
-}
-
-static bool generic_failure(const char *error)
-{
-        return !error || streq(error, "Failure") || streq(error, "a write failed (Failure)") ||
-               streq(error, "(no error text)");
 }
 
 /* One record of records.c: a line of key=value pairs after our
@@ -286,12 +281,6 @@ static void emit_record(void *ctx, const struct rec *r)
         plen = absolute(s->home, r->path, r->path_len, apath, sizeof(apath));
         log_escape(apath, plen, path, sizeof(path));
         const char *error = r->error;
-        if (r->event == REC_TRANSFER && streq(r->status, "failed") && streq(r->direction, "upload") &&
-            generic_failure(error)) {
-                const char *why = full_filesystem(apath, plen);
-                if (why)
-                        error = why;
-        }
         to[0] = '\0';
         if (r->to) {
                 /* A symlink's target is text for the link, not a path here. */
@@ -628,6 +617,7 @@ int supervise(struct session *s)
 
         s->listener_fd = -1;
         records_init(&s->records, emit_record, s);
+        s->records.explain = full_filesystem;
         s->forward = (struct ratelimit){ .start = start };
         /* Tells an empty record from EOF (read_log); and the log fd must
          * be the socket the launcher made (session-abi.h). */

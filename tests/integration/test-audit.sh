@@ -3,9 +3,11 @@
 #  - no sink at /dev/log: the login is refused, one stderr line; doctor
 #    says so; audit = best-effort serves it;
 #  - a sink that stalls mid-session: the supervisor queues a bounded
-#    amount (log.h LOG_QUEUE_MAX), then ends the session (reason=audit)
-#    instead of stalling sftp-server without bound; once the sink takes
-#    records again, the session's end and the reason arrive.
+#    amount (log.h LOG_QUEUE_MAX), stops reading sftp-server's log, and
+#    once the sink has taken nothing for LOG_STALL_SECONDS (10) ends the
+#    session (reason=audit) instead of stalling sftp-server without bound;
+#    once the sink takes records again, the session's end and the reason
+#    arrive.
 . "$(dirname "$0")/../lib.sh"
 standard_setup "$@"
 trap '' PIPE
