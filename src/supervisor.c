@@ -280,7 +280,6 @@ static void emit_record(void *ctx, const struct rec *r)
 #define FIELD(name_, val_, len_) (f[n++] = (struct log_field){ (name_), (val_), (len_) })
         plen = absolute(s->home, r->path, r->path_len, apath, sizeof(apath));
         log_escape(apath, plen, path, sizeof(path));
-        const char *error = r->error;
         to[0] = '\0';
         if (r->to) {
                 /* A symlink's target is text for the link, not a path here. */
@@ -316,8 +315,8 @@ static void emit_record(void *ctx, const struct rec *r)
         FIELD("SFTPJAIL_START", start, strlen(start));
         FIELD("SFTPJAIL_END", end, strlen(end));
         FIELD("SFTPJAIL_DURATION", dur, strlen(dur));
-        if (error)
-                FIELD("SFTPJAIL_ERROR", error, strlen(error));
+        if (r->error)
+                FIELD("SFTPJAIL_ERROR", r->error, strlen(r->error));
         if (r->detail && *r->detail)
                 FIELD("SFTPJAIL_DETAIL", r->detail, strlen(r->detail));
 #undef FIELD
@@ -340,9 +339,9 @@ static void emit_record(void *ctx, const struct rec *r)
         if (s->key)
                 APPEND(" key=\"%s\"", s->key);
         APPEND(" start=%s end=%s duration=%s", start, end, dur);
-        if (error) {
+        if (r->error) {
                 char e[256];
-                log_escape(error, strlen(error), e, sizeof(e));
+                log_escape(r->error, strlen(r->error), e, sizeof(e));
                 APPEND(" error=\"%s\"", e);
         }
         if (r->detail && *r->detail) {
@@ -394,11 +393,10 @@ bool ratelimit_take(struct ratelimit *rl, const struct timespec *now, uint64_t *
         return false;
 }
 
-static void log_suppressed(struct session *s, uint64_t n)
+static void log_suppressed(uint64_t n)
 {
         if (!n)
                 return;
-        s->forward_suppressed += n;
         /* Our own line ("sftp-server: " starts every forwarded one), and
          * never dropped: it is what accounts for the dropped ones. */
         log_msg_force(LOG_WARNING,
@@ -418,7 +416,7 @@ static void forward_message(struct session *s, const char *rec, size_t len, size
 
         clock_gettime(CLOCK_MONOTONIC, &mono);
         bool take = ratelimit_take(&s->forward, &mono, &report);
-        log_suppressed(s, report);
+        log_suppressed(report);
         if (!take)
                 return;
         used = log_escape(rec, len, out, sizeof(out));
@@ -640,7 +638,7 @@ int supervise(struct session *s)
                 int timeout = limits_due(s, &start, &kill_at, child_done), due;
                 struct timespec mono;
                 clock_gettime(CLOCK_MONOTONIC, &mono);
-                log_suppressed(s, ratelimit_expired(&s->forward, &mono, &due));
+                log_suppressed(ratelimit_expired(&s->forward, &mono, &due));
                 timeout = sooner(timeout, due);
                 if (log_paused()) /* wake up to see whether it stalled */
                         timeout = sooner(timeout, (int)(LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms()) + 1);
@@ -732,7 +730,7 @@ int supervise(struct session *s)
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         records_end(&s->records, &now);
-        log_suppressed(s, s->forward.suppressed);
+        log_suppressed(s->forward.suppressed);
         char unmeasured[64] = "";
         if (s->files_unmeasured)
                 snprintf(unmeasured, sizeof(unmeasured), " unmeasured_files=%" PRIu64, s->files_unmeasured);

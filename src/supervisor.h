@@ -61,7 +61,6 @@ struct session {
         const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
         struct records records; /* file operations from sftp-server's log (records.h) */
         struct ratelimit forward; /* sftp-server's other messages */
-        uint64_t forward_suppressed; /* in all */
 };
 
 #define SUPERVISE_END_GRACE 2
