@@ -6,9 +6,9 @@
 # is logged from start to end, and the long session's supervisor has the
 # memory (RSS) and fds it had once warmed up.
 #
-# SOAK_SESSIONS: 1500 in CI (about 1 min at the ~25 sessions/s this 2-core
-# machine does), 400 under ASan/UBSan (the launcher and supervisor are
-# several times slower there).  The full run, by hand:
+# SOAK_SESSIONS: 1200 in CI (about 100 s at the 12-15 sessions/s this
+# 2-core machine does), 400 under ASan/UBSan (the launcher and supervisor
+# are several times slower there).  The full run, by hand:
 #   SOAK_SESSIONS=10000 SFTPJAIL_BUILD=$PWD/build-tests bash tests/integration/test-soak.sh
 # (its figures are in docs/reliability.md).
 . "$(dirname "$0")/../lib.sh"
@@ -24,10 +24,15 @@ write_config <<CFG
 CFG
 start_sshd < <(echo "MaxStartups 100"; sshd_jail_match)
 W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
-if sanitized_build; then N=${SOAK_SESSIONS:-400}; else N=${SOAK_SESSIONS:-1500}; fi
+if sanitized_build; then N=${SOAK_SESSIONS:-400}; else N=${SOAK_SESSIONS:-1200}; fi
 C=${SOAK_CONCURRENT:-6}
-# The RSS a supervisor may gain over the whole soak, once warmed up (KiB).
-RSS_BOUND=${SOAK_RSS_BOUND_KB:-256}
+# The RSS a supervisor may gain over the whole soak, once warmed up (KiB):
+# its queue to the sink (log.h LOG_QUEUE_MAX, 256 KiB) fills while the
+# sink is behind, and glibc keeps the heap it grew to; 128 KiB more for
+# malloc's own.  A leak of one allocation per operation would be 32 bytes
+# or more per record: over the tens of thousands of rounds (4 records
+# each) the long session does here, megabytes.
+RSS_BOUND=${SOAK_RSS_BOUND_KB:-384}
 _ssh_opts
 SSHO=("${SSH_OPTS[@]}"); SSHO[${#SSHO[@]}-2]=-p
 head -c 64k /dev/urandom >"$W/blob"
@@ -95,7 +100,13 @@ diag "long session: $out"
 diag "its supervisor: RSS ${rss0} KiB warmed up, ${rss1} KiB after; fds ${fds0} -> ${fds1}"
 diag "its RSS every 2 s (KiB): $(tr '\n' ' ' <"$W/rss")"
 check "the long session worked to its end (rc=$lrc, $rounds rounds)" [ $lrc -eq 0 -a "$rounds" -gt 200 ]
-check "its supervisor's RSS grew by at most $RSS_BOUND KiB ($rss0 -> $rss1)" [ $((rss1 - rss0)) -le "$RSS_BOUND" ]
+# Under ASan the RSS measures its quarantine (freed memory kept, up to
+# 256 MiB) rather than the supervisor: reported above, checked in the
+# release build only.
+if ! sanitized_build; then
+        check "its supervisor's RSS grew by at most $RSS_BOUND KiB ($rss0 -> $rss1 over $rounds rounds)" \
+                [ $((rss1 - rss0)) -le "$RSS_BOUND" ]
+fi
 check "its supervisor's fds unchanged ($fds0 -> $fds1)" [ "$fds0" -eq "$fds1" ]
 check "host mount table unchanged" diff -u "$W/before.mnt1" "$W/after.mnt1"
 check "this namespace's mount table unchanged" diff -u "$W/before.mnt" "$W/after.mnt"
