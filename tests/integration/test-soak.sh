@@ -6,8 +6,8 @@
 # is logged from start to end, and the long session's supervisor has the
 # memory (RSS) and fds it had once warmed up.
 #
-# SOAK_SESSIONS: 1200 in CI (about 100 s at the 12-15 sessions/s this
-# 2-core machine does), 400 under ASan/UBSan (the launcher and supervisor
+# SOAK_SESSIONS: 600 in CI (about 50 s at the 12-15 sessions/s this
+# 2-core machine does), 250 under ASan/UBSan (the launcher and supervisor
 # are several times slower there).  The full run, by hand:
 #   SOAK_SESSIONS=10000 SFTPJAIL_BUILD=$PWD/build-tests bash tests/integration/test-soak.sh
 # (its figures are in docs/reliability.md).
@@ -24,7 +24,7 @@ write_config <<CFG
 CFG
 start_sshd < <(echo "MaxStartups 100"; sshd_jail_match)
 W=$(mktemp -d); chmod 0755 "$W"; on_exit "rm -rf $W"
-if sanitized_build; then N=${SOAK_SESSIONS:-400}; else N=${SOAK_SESSIONS:-1200}; fi
+if sanitized_build; then N=${SOAK_SESSIONS:-250}; else N=${SOAK_SESSIONS:-600}; fi
 C=${SOAK_CONCURRENT:-6}
 # The RSS a supervisor may gain over the whole soak, once warmed up (KiB):
 # its queue to the sink (log.h LOG_QUEUE_MAX, 256 KiB) fills while the
