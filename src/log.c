@@ -54,6 +54,7 @@ static struct {
         size_t bytes;
         unsigned long lost;
         bool gone; /* the sink went away and did not come back */
+        struct timespec progress; /* the last record sent, or the first queued */
 } q = { .fd = -1 };
 
 /* Where the supervisor's queue sends: journald's native socket where it
@@ -121,6 +122,26 @@ unsigned long log_queue_lost(void)
         return q.lost + (q.gone ? 1 : 0);
 }
 
+static void mark_progress(void)
+{
+        clock_gettime(CLOCK_MONOTONIC, &q.progress);
+}
+
+bool log_queue_busy(void)
+{
+        return q.on && q.bytes >= LOG_QUEUE_MAX / 2;
+}
+
+long log_queue_stalled_ms(void)
+{
+        struct timespec now;
+
+        if (!q.on || !q.head)
+                return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (now.tv_sec - q.progress.tv_sec) * 1000 + (now.tv_nsec - q.progress.tv_nsec) / 1000000;
+}
+
 int log_queue_flush(void)
 {
         while (q.head) {
@@ -146,8 +167,20 @@ int log_queue_flush(void)
                         q.tail = &q.head;
                 q.bytes -= r->len;
                 free(r);
+                mark_progress();
         }
         return 0;
+}
+
+void log_queue_wait_room(void)
+{
+        while (log_queue_busy() && !log_queue_lost()) {
+                long left = LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms();
+                if (left <= 0 || log_queue_flush() <= 0)
+                        return;
+                struct pollfd p = { .fd = q.fd, .events = POLLOUT };
+                poll(&p, 1, (int)left);
+        }
 }
 
 /* Queue one formatted record (force: even past the bound, for the
@@ -168,6 +201,8 @@ static void queue_push(const char *text, size_t len, bool force)
         r->next = NULL;
         r->len = len;
         memcpy(r->data, text, len);
+        if (!q.head)
+                mark_progress(); /* the stall clock starts now */
         *q.tail = r;
         q.tail = &r->next;
         q.bytes += len;

@@ -70,5 +70,20 @@ int log_queue_flush(void);
 /* Records that did not fit or could not be delivered (0 = none): the
  * supervisor ends the session when this becomes non-zero. */
 unsigned long log_queue_lost(void);
+/* Back-pressure (docs/reliability.md, "Operation flood"): a session
+ * whose records come faster than the sink takes them is slowed down to
+ * the sink's pace, never served past its log.  Past half the bound the
+ * supervisor stops reading sftp-server's log socket, which then blocks
+ * sftp-server in its next log write; so the bound itself is reached only
+ * by a sink that takes nothing at all. */
+bool log_queue_busy(void);
+/* Milliseconds since the sink last took a record while records wait (0:
+ * none waits).  LOG_STALL_SECONDS of it is a stalled sink: the supervisor
+ * ends the session (audit = required), or stops waiting for it. */
+#define LOG_STALL_SECONDS 10
+long log_queue_stalled_ms(void);
+/* Wait while the queue is busy, until the sink takes enough or has
+ * stalled (for records that arrive all at once: the session's end). */
+void log_queue_wait_room(void);
 /* Wait up to timeout_ms for every queued record to go out; 0 or -1. */
 int log_queue_drain(int timeout_ms);

@@ -203,6 +203,15 @@ static void free_pending(struct records *r)
         r->pending = NULL;
 }
 
+/* A bare "Failure" of a handle open for writing: what it may have been
+ * (rec_explain_fn), asked now, while the cause is still there. */
+static void failure_reason(struct records *r, struct rec_handle *h, const char *text)
+{
+        const char *why = r->explain ? r->explain(r->ctx, h->path, h->len) : NULL;
+
+        snprintf(h->error, sizeof(h->error), "%s", why ? why : text);
+}
+
 /* The pending operation's outcome: error == NULL means it succeeded,
  * status overrides (interrupted). */
 static void settle(struct records *r, const char *error, const char *status, const struct timespec *now)
@@ -222,7 +231,10 @@ static void settle(struct records *r, const char *error, const char *status, con
                 } else if (strcmp(error, "Failure") == 0) {
                         /* Ambiguous (struct rec_handle): keep it. */
                         p->h->open_failed = true;
-                        snprintf(p->h->error, sizeof(p->h->error), "%s", error);
+                        if (p->h->write)
+                                failure_reason(r, p->h, error);
+                        else
+                                snprintf(p->h->error, sizeof(p->h->error), "%s", error);
                         append_handle(r, p->h);
                 } else {
                         emit_transfer(r, p->h, "failed", true, 0, error, now);
@@ -566,7 +578,7 @@ bool records_feed(struct records *r, const char *m, size_t len, bool cut, const 
                         for (struct rec_handle *h = r->open; h; h = h->next)
                                 if (h->write && !h->failed) {
                                         h->failed = true;
-                                        snprintf(h->error, sizeof(h->error), "a write failed (%s)", text);
+                                        failure_reason(r, h, "a write failed (Failure)");
                                 }
                 }
                 return false;

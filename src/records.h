@@ -69,11 +69,18 @@ struct rec {
 };
 
 typedef void (*rec_emit_fn)(void *ctx, const struct rec *r);
+/* Optional (NULL: none): asked, the moment sftp-server reports a bare
+ * "Failure" for a file open for writing (its answer to a short write, for
+ * which it logs no reason; or an open that failed), why it may have
+ * failed.  path as sftp-server names it.  A text (kept as the record's
+ * error), or NULL. */
+typedef const char *(*rec_explain_fn)(void *ctx, const char *path, size_t len);
 
 struct rec_handle;
 
 struct records {
         rec_emit_fn emit;
+        rec_explain_fn explain;
         void *ctx;
         struct rec_handle *open; /* file handles, oldest first */
         struct rec_pending *pending;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "supervisor.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 
 /* Parse the decimal number that ends at end (exclusive), backwards;
  * returns where it starts, or NULL.  Digits only, no overflow. */
@@ -229,6 +231,36 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
         return n + len;
 }
 
+/* rec_explain_fn: sftp-server answers a short write (a disk that filled
+ * up within the request) with "Failure" and no message of its own
+ * (records.h), and so an open that failed for want of space.  If the
+ * filesystem of the file's directory is full now, say so.  Asked when the
+ * "Failure" arrives, before the client has heard of it and could free
+ * space (sftp-server logs it before it answers); late only if the sink
+ * held us back (log.h).  Looked up as the user (whose ids we run with),
+ * the last component not followed. */
+static const char *full_filesystem(void *ctx, const char *name, size_t len)
+{
+        const struct session *s = ctx;
+        static char path[NAME_MAX_BYTES];
+        struct statvfs st;
+        size_t plen = absolute(s->home, name, len, path, sizeof(path) - 1);
+        char *slash;
+
+        path[plen] = '\0';
+        if (strlen(path) != plen || !(slash = strrchr(path, '/')))
+                return NULL;
+        *(slash == path ? slash + 1 : slash) = '\0';
+        _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstatvfs(fd, &st) < 0)
+                return NULL;
+        if (st.f_bavail == 0)
+                return "No space left on device (sftp-server: Failure)";
+        if (st.f_favail == 0 && st.f_files > 0)
+                return "No space left on device: no free inodes (sftp-server: Failure)";
+        return NULL;
+}
+
 /* One record of records.c: a line of key=value pairs after our
  * "session=S user=U" (the contract of docs/records.md: the first keys in
  * this order, values that may hold anything quoted and escaped as
@@ -322,11 +354,80 @@ static void emit_record(void *ctx, const struct rec *r)
                 APPEND(" detail=\"%s\"", e);
         }
 #undef APPEND
+        /* Never dropped for want of room: wait for the sink (the records
+         * of the session's end come all at once). */
+        log_queue_wait_room();
         if (r->event == REC_TRANSFER)
                 log_record(LOG_INFO, f, n, "event=transfer direction=%s status=%s bytes=%s path=\"%s\"%s",
                            r->direction, r->status, r->bytes_known ? bytes : "unknown", path, extra);
         else
                 log_record(LOG_INFO, f, n, "event=%s status=%s path=\"%s\"%s", event, r->status, path, extra);
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+uint64_t ratelimit_expired(struct ratelimit *rl, const struct timespec *now, int *due_ms)
+{
+        long left = FORWARD_INTERVAL * 1000L - ms_between(&rl->start, now);
+        uint64_t n = rl->suppressed;
+
+        if (left > 0) {
+                *due_ms = n ? (int)left : -1;
+                return 0;
+        }
+        rl->start = *now;
+        rl->count = rl->suppressed = 0;
+        *due_ms = -1;
+        return n;
+}
+
+bool ratelimit_take(struct ratelimit *rl, const struct timespec *now, uint64_t *report)
+{
+        int due;
+
+        *report = ratelimit_expired(rl, now, &due);
+        if (rl->count < FORWARD_BURST) {
+                rl->count++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
+}
+
+static void log_suppressed(uint64_t n)
+{
+        if (!n)
+                return;
+        /* Our own line ("sftp-server: " starts every forwarded one), and
+         * never dropped: it is what accounts for the dropped ones. */
+        log_msg_force(LOG_WARNING,
+                      "suppressed %" PRIu64 " messages of sftp-server (more than %d in %d s; records are never "
+                      "suppressed)",
+                      n, FORWARD_BURST, FORWARD_INTERVAL);
+}
+
+/* A message no record stands for: forwarded, unless the session sends
+ * too many (struct ratelimit). */
+static void forward_message(struct session *s, const char *rec, size_t len, size_t full, bool cut)
+{
+        char out[LOG_ESCAPED_MAX];
+        struct timespec mono;
+        uint64_t report;
+        size_t used;
+
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        bool take = ratelimit_take(&s->forward, &mono, &report);
+        log_suppressed(report);
+        if (!take)
+                return;
+        used = log_escape(rec, len, out, sizeof(out));
+        if (cut || used < len)
+                log_msg(LOG_INFO, "sftp-server: %s [truncated: message of %zu bytes]", out, full);
+        else
+                log_msg(LOG_INFO, "sftp-server: %s", out);
 }
 
 /* One record from sftp-server's stderr: one message of its log.c (one
@@ -337,10 +438,8 @@ static void emit_record(void *ctx, const struct rec *r)
 static void forward_record(struct session *s, const char *rec, size_t len, size_t full)
 {
         static const char close_head[] = "close \"";
-        char out[LOG_ESCAPED_MAX];
         uint64_t r, w;
         bool cut = len < full; /* by us: longer than any message of log.c */
-        size_t used;
 
         /* log.c ends each message with "\r\n" (and our own notes before
          * exec with "\n"): the line ends there.  Only that one; a CR or LF
@@ -357,13 +456,8 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
         clock_gettime(CLOCK_REALTIME, &now);
         /* An operation's message becomes its record (records.h), which
          * says all it said: not logged twice. */
-        if (!records_feed(&s->records, rec, len, cut || full >= SESSION_SFTP_SERVER_MSG_MAX, &now)) {
-                used = log_escape(rec, len, out, sizeof(out));
-                if (cut || used < len)
-                        log_msg(LOG_INFO, "sftp-server: %s [truncated: message of %zu bytes]", out, full);
-                else
-                        log_msg(LOG_INFO, "sftp-server: %s", out);
-        }
+        if (!records_feed(&s->records, rec, len, cut || full >= SESSION_SFTP_SERVER_MSG_MAX, &now))
+                forward_message(s, rec, len, full, cut);
 
         if (len < sizeof(close_head) - 1 || memcmp(rec, close_head, sizeof(close_head) - 1) != 0)
                 return;
@@ -408,6 +502,29 @@ static bool read_log(struct session *s)
         return false;
 }
 
+/* The sink has taken nothing for LOG_STALL_SECONDS while the session
+ * waits for it. */
+static bool sink_stalled(void)
+{
+        return log_queue_busy() && log_queue_stalled_ms() >= LOG_STALL_SECONDS * 1000L;
+}
+
+/* Read sftp-server's log now?  Not while the sink is behind (log.h):
+ * sftp-server then waits in its next log write, and so does its client.
+ * A sink that stalled is waited for no longer: the session has been ended
+ * (audit = required) or goes on without its records (best-effort); what
+ * does not fit is dropped, and counted. */
+static bool log_paused(void)
+{
+        return log_queue_busy() && !log_queue_lost() && !sink_stalled();
+}
+
+/* -1 (no timeout) or the sooner of a and b. */
+static int sooner(int a, int b)
+{
+        return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /* Milliseconds until the next limit is due (-1: none), and end the
  * session if one is due now. */
 static int limits_due(struct session *s, const struct timespec *start, struct timespec *kill_at, bool child_done)
@@ -425,12 +542,18 @@ static int limits_due(struct session *s, const struct timespec *start, struct ti
                 }
                 return (int)(left * 1000) + 1;
         }
-        if (s->audit_required && log_queue_lost()) {
-                /* The sink stalled past the queue's bound, or is gone:
-                 * stop the session now, its records would be lost. */
+        if (s->audit_required && (log_queue_lost() || sink_stalled())) {
+                /* The sink is gone, or stalled with the session waiting
+                 * for it (log.h): stop the session now, its records would
+                 * be lost. */
                 s->end_reason = "audit";
-                log_msg_force(LOG_ERR, "ending session: the audit log is not taking records (%lu lost)",
-                              log_queue_lost());
+                if (log_queue_lost())
+                        log_msg_force(LOG_ERR, "ending session: the audit log is not taking records (%lu lost)",
+                                      log_queue_lost());
+                else
+                        log_msg_force(LOG_ERR,
+                                      "ending session: the audit log is not taking records (none for %d s, 0 lost)",
+                                      LOG_STALL_SECONDS);
                 clock_gettime(CLOCK_MONOTONIC, kill_at);
                 kill(s->child, SIGKILL);
                 return -1;
@@ -502,6 +625,8 @@ int supervise(struct session *s)
 
         s->listener_fd = -1;
         records_init(&s->records, emit_record, s);
+        s->records.explain = full_filesystem;
+        s->forward = (struct ratelimit){ .start = start };
         /* Tells an empty record from EOF (read_log); and the log fd must
          * be the socket the launcher made (session-abi.h). */
         int one = 1;
@@ -514,13 +639,19 @@ int supervise(struct session *s)
                 struct pollfd p[7] = {
                         { .fd = sfd, .events = POLLIN },
                         { .fd = s->status_fd, .events = POLLIN },
-                        { .fd = s->log_fd, .events = POLLIN },
+                        { .fd = log_paused() ? -1 : s->log_fd, .events = POLLIN },
                         { .fd = s->notify_fd, .events = POLLIN },
                         { .fd = s->listener_fd, .events = POLLIN },
                         { .fd = chan_fd, .events = chan_events },
                         { .fd = log_queue_fd(), .events = POLLOUT },
                 };
-                int timeout = limits_due(s, &start, &kill_at, child_done);
+                int timeout = limits_due(s, &start, &kill_at, child_done), due;
+                struct timespec mono;
+                clock_gettime(CLOCK_MONOTONIC, &mono);
+                log_suppressed(ratelimit_expired(&s->forward, &mono, &due));
+                timeout = sooner(timeout, due);
+                if (log_paused()) /* wake up to see whether it stalled */
+                        timeout = sooner(timeout, (int)(LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms()) + 1);
                 if (poll(p, 7, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -609,13 +740,14 @@ int supervise(struct session *s)
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         records_end(&s->records, &now);
+        log_suppressed(s->forward.suppressed);
         char unmeasured[64] = "";
         if (s->files_unmeasured)
                 snprintf(unmeasured, sizeof(unmeasured), " unmeasured_files=%" PRIu64, s->files_unmeasured);
         char reason[32] = "";
         if (s->end_reason)
                 snprintf(reason, sizeof(reason), "reason=%s ", s->end_reason);
-        if (log_queue_lost()) {
+        if (log_queue_lost() || (s->end_reason && streq(s->end_reason, "audit"))) {
                 size_t l = strlen(unmeasured);
                 snprintf(unmeasured + l, sizeof(unmeasured) - l, " records_lost=%lu", log_queue_lost());
         }

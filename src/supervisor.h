@@ -7,12 +7,33 @@
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "channel.h"
 #include "records.h"
+
+/* sftp-server's own messages (those no record stands for: "sent status",
+ * opendir, session opened...) are forwarded at most FORWARD_BURST per
+ * FORWARD_INTERVAL seconds per session; the rest are counted, and the
+ * count is logged when the interval ends.  Records are never rate-limited
+ * (they are slowed down instead, log.h). */
+#define FORWARD_INTERVAL 10
+#define FORWARD_BURST 1000
+struct ratelimit {
+        struct timespec start; /* CLOCK_MONOTONIC: the interval's */
+        uint64_t count, suppressed;
+};
+/* Pure, unit-tested.  true: forward the message now; false: it is
+ * counted.  First, if the interval that was running is over, a new one
+ * starts and *report is what the old one suppressed (else 0). */
+bool ratelimit_take(struct ratelimit *rl, const struct timespec *now, uint64_t *report);
+/* An interval that is over and suppressed something: its count (and a new
+ * interval starts), else 0; *due_ms: when to ask again (-1: no need). */
+uint64_t ratelimit_expired(struct ratelimit *rl, const struct timespec *now, int *due_ms);
 
 struct session {
         const char *user;
@@ -42,6 +63,7 @@ struct session {
         const char *host;       /* this host's name (gethostname), escaped for the text, or NULL */
         const char *host_raw;   /* the same, its exact bytes (journal) */
         struct records records; /* file operations from sftp-server's log (records.h) */
+        struct ratelimit forward; /* sftp-server's other messages */
 };
 
 #define SUPERVISE_END_GRACE 2

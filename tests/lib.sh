@@ -297,3 +297,10 @@ live_session() {
         [ -n "$LIVE_SPID" ] && LIVE_SUP=$(awk '/^PPid:/{print $2}' "/proc/$LIVE_SPID/status")
 }
 end_live_session() { echo bye >&7; exec 7>&-; wait "$LIVE_CLIENT" 2>/dev/null; }
+
+# sanitized_build: the build under test has ASan/UBSan (its processes are
+# several times slower: tests that measure scale counts down).
+sanitized_build() {
+        "$PY" -c 'import json,sys; o={x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}; sys.exit(0 if o.get("b_sanitize", "none") not in ("none", []) else 1)' \
+                "$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null
+}

@@ -351,8 +351,56 @@ static void counts_within(void)
               ngot ? got[0].bytes : 0ULL);
 }
 
+/* rec_explain_fn: asked once per bare "Failure" of a handle open for
+ * writing, at that moment, with its name. */
+static char asked[256];
+static const char *explain(void *ctx, const char *path, size_t len)
+{
+        (void)ctx;
+        snprintf(asked, sizeof(asked), "%.*s", (int)len, path);
+        return "No space left on device (sftp-server: Failure)";
+}
+
+static void explained(void)
+{
+        start();
+        R.explain = explain;
+        feed("open \"/h/uploads/full\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("sent status Failure"); /* a short write, right after the open */
+        CHECK(!strcmp(asked, "/h/uploads/full"), "a bare Failure of an upload: its reason asked for at once (%s)", asked);
+        feed("close \"/h/uploads/full\" bytes read 0 written 0");
+        bye();
+        end();
+        CHECK(ngot == 1 && !strcmp(got[0].status, "failed") &&
+                      !strcmp(got[0].error, "No space left on device (sftp-server: Failure)"),
+              "... and the record carries it (%s)", ngot ? got[0].error : "-");
+
+        start();
+        R.explain = explain;
+        asked[0] = '\0';
+        feed("open \"/h/uploads/later\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("open \"/h/missing\" flags READ mode 0666");
+        feed("sent status No such file");
+        feed("sent status Failure"); /* nothing pending that it can be: a write cut short */
+        feed("close \"/h/uploads/later\" bytes read 0 written 100");
+        bye();
+        end();
+        CHECK(!strcmp(asked, "/h/uploads/later") && ngot == 2 &&
+                      !strcmp(got[1].error, "No space left on device (sftp-server: Failure)"),
+              "a write cut short later in the transfer: the same");
+
+        start();
+        R.explain = explain;
+        asked[0] = '\0';
+        feed("open \"/h/nope\" flags READ mode 0666");
+        feed("sent status Failure");
+        end();
+        CHECK(!asked[0] && ngot == 1 && !strcmp(got[0].error, "Failure"), "a download's Failure is not explained");
+}
+
 int main(void)
 {
+        explained();
         counts_within();
         consumed();
         empty_status();

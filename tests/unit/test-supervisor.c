@@ -126,9 +126,39 @@ static void escaper(void)
         CHECK(all, "every byte value escapes to one line without raw controls or bare quotes");
 }
 
+/* The forwarding limit: FORWARD_BURST per interval, the rest counted and
+ * reported once, when the interval is over. */
+static void ratelimit(void)
+{
+        struct ratelimit rl = { .start = { 100, 0 } };
+        struct timespec t = { 100, 0 };
+        uint64_t report, reported = 0, forwarded = 0;
+        int due;
+        bool ok = true;
+
+        for (int i = 0; i < FORWARD_BURST + 500; i++) {
+                forwarded += ratelimit_take(&rl, &t, &report);
+                reported += report;
+        }
+        CHECK(forwarded == FORWARD_BURST && reported == 0, "a burst: %d forwarded, the rest held",
+              FORWARD_BURST);
+        CHECK(ratelimit_expired(&rl, &t, &due) == 0 && due == FORWARD_INTERVAL * 1000,
+              "the count waits for the interval's end (due in %d ms)", due);
+        t.tv_sec += FORWARD_INTERVAL;
+        ok = ratelimit_take(&rl, &t, &report);
+        CHECK(ok && report == 500, "the next interval: forwards again, and the 500 suppressed are reported");
+        CHECK(ratelimit_expired(&rl, &t, &due) == 0 && due == -1, "nothing suppressed: no wake-up needed");
+        for (int i = 0; i < FORWARD_BURST + 7; i++)
+                ratelimit_take(&rl, &t, &report);
+        t.tv_sec += FORWARD_INTERVAL + 1;
+        CHECK(ratelimit_expired(&rl, &t, &due) == 8, "an interval that ended is reported without a new message");
+        CHECK(ratelimit_expired(&rl, &t, &due) == 0, "... once");
+}
+
 int main(void)
 {
         parser();
         escaper();
+        ratelimit();
         return tap_done();
 }
