@@ -234,6 +234,7 @@ one_jailed_user() {
 [user $U]
 CFG
         start_sshd < <(sshd_jail_match)
+        # shellcheck disable=SC2034 # for the test that calls it
         H=$TESTROOT/home/$U
 }
 

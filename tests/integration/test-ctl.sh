@@ -11,7 +11,6 @@ CTL=$BUILD/src/sftpjailctl
 # its libexec path (installed here with its capabilities).
 KEYS=$TESTROOT/etc/authorized_keys
 install_launcher
-INSTALLED=$LAUNCHER
 BASE=$TESTROOT/ctlhome
 U=sjt-ctl
 userdel -r $U >/dev/null 2>&1; rm -rf "$BASE" "$KEYS"

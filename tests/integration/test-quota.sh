@@ -34,7 +34,6 @@ command -v mkfs.xfs >/dev/null || bail "mkfs.xfs not found (xfsprogs; tools/inst
 # add-user sets the installed launcher as the login shell (test-ctl does the same).
 KEYS=$TESTROOT/etc/authorized_keys
 install_launcher
-INSTALLED=$LAUNCHER
 U=sjt-quota
 userdel -r $U >/dev/null 2>&1
 on_exit "userdel $U"
