@@ -27,6 +27,30 @@ both() {
         out=$("$CTL" doctor --sshd-config "$TESTROOT/sshd/sshd_config" 2>&1)
         check "$what: doctor reports the launcher's reason" bash -c 'grep "^problem: " <<<"$1" | grep -qF -- "$2"' _ "$out" "$reason"
         diag "doctor: $(grep "^problem: .*$U" <<<"$out")"
+        explain_refuses "$what" "$reason"
+}
+# explain_refuses DESCRIPTION REASON: "sftpjailctl explain" says why, on
+# stdout, through the same resolve step, and is not itself a refused
+# login: no "login refused" line, nothing on stderr, nothing logged.
+explain_refuses() {
+        local out pid
+        "$CTL" explain $U >"$W/explain.out" 2>"$W/explain.err" &
+        pid=$!
+        wait $pid
+        check "$1: explain gives the launcher's reason" grep -qF -- "refused: " "$W/explain.out"
+        check "$1: explain names it" grep -qF -- "$2" "$W/explain.out"
+        check "$1: explain writes nothing on stderr" [ ! -s "$W/explain.err" ]
+        # A line sent after explain's arrives after it (one datagram socket).
+        logger -u /dev/log -t sjt-fc "explain-mark $pid"
+        wait_log "explain-mark $pid" 5
+        check "$1: explain logs nothing (pid $pid)" bash -c '! grep -qF "[$1]" "$2"' _ "$pid" "$SYSLOG"
+}
+# accepted DESCRIPTION: a setup the launcher accepts; doctor must not call
+# it refused either (the other half of "doctor reports exactly what the
+# launcher refuses").
+accepted() {
+        check "$1: login works" sftp_batch $U <<<"ls"
+        doctor_clean "$1"
 }
 # And in the good setup doctor has nothing to say about the user.
 doctor_clean() {
@@ -95,6 +119,14 @@ rm "$H"; mv "$H.real" "$H"
 usermod -d "$TESTROOT/home/../home/$U" $U
 both "home path is not canonical" "not a canonical path"
 usermod -d "$H" $U
+
+# Homes and uploads the launcher accepts, though they are not what add-user
+# makes (pathrule.c: a home may be the user's, uploads group-writable).
+chown $U "$H"
+accepted "home owned by the user (access=uploads)"
+chown root "$H"; chmod 0770 "$H/uploads"
+accepted "uploads group-writable"
+chmod 0750 "$H/uploads"
 
 # --- uploads ---
 mv "$H/uploads" "$H/uploads.away"
