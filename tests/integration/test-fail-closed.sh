@@ -174,6 +174,13 @@ expect_refusal "supervisor readable by the user" "must be mode 0711"
 check "doctor names the supervisor's mode" bash -c '"$1" doctor | grep -q "^problem: supervisor .* must be 0711"' _ "$CTL"
 check "doctor --fix makes it execute-only" bash -c '"$1" doctor --fix | grep -q "^fixed: made the supervisor execute-only" && [ "$(stat -c %a "$2")" = 711 ]' _ "$CTL" "$SUPV"
 chmod 0711 "$SUPV"
+# Root's and writable by root alone: the rule of every system file a login
+# uses (pathrule.c), in its words, not a copy of it in doctor.
+chmod 0731 "$SUPV"
+check "doctor: a group-writable supervisor breaks the system-file rule" bash -c \
+        '"$1" doctor | grep -qxF "problem: supervisor $2 must be a regular file owned by root and not group/world-writable (owner uid 0, mode 0731)"' \
+        _ "$CTL" "$SUPV"
+chmod 0711 "$SUPV"
 
 # And root is never jailed (nor served).
 err=$("$LAUNCHER" --subsystem </dev/null 2>&1); rc=$?
