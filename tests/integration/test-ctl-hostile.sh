@@ -137,8 +137,8 @@ for i in "${!vals[@]}"; do
         hostile "metrics ARG: ${names[$i]}" metrics "${vals[$i]}"
         hostile "COMMAND: ${names[$i]}" "${vals[$i]}"
 done
-hostile "log --file: a directory" log --file "$W"
-hostile "metrics --file: a directory" metrics --file "$W" --state "$W/metrics.state"
+HOSTILE_RC=3 hostile "log --file: a directory" log --file "$W"
+HOSTILE_RC=3 hostile "metrics --file: a directory" metrics --file "$W" --state "$W/metrics.state"
 hostile "log --user twice" log --user root --user root
 hostile "log --session twice" log --session 0123456789abcdef --session 0123456789abcdef
 hostile "log --since twice" log --since 2026-01-01 --since 2026-01-01
