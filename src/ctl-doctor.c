@@ -55,6 +55,21 @@ static void did_fix(const char *what)
         fixed++;
 }
 
+/* The launcher and the supervisor: root's and writable by root alone, the
+ * rule of every system file a login uses (pathrule.h).  Reports and
+ * returns false where st breaks it. */
+static bool system_file_ok(const char *what, const char *path, const struct stat *st)
+{
+        struct path_rule rule = path_rule_system_file;
+        char why[PATH_MAX + 256];
+
+        rule.what = what;
+        if (path_rule_check(&rule, path, st, 0, why, sizeof(why)) == 0)
+                return true;
+        problem("%s", why);
+        return false;
+}
+
 static void check_launcher(void)
 {
         const char *path = SFTPJAIL_LAUNCHER_PATH;
@@ -66,8 +81,7 @@ static void check_launcher(void)
                 cap_free(want);
                 return;
         }
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-                problem("launcher %s must be owned by root and not group/world-writable", path);
+        system_file_ok("launcher", path, &st);
         if (st.st_mode & (S_ISUID | S_ISGID)) {
                 if (fix && chmod(path, st.st_mode & 0755) == 0)
                         did_fix("removed the set-uid/set-gid bit from the launcher");
@@ -101,10 +115,8 @@ static void check_supervisor(void)
                         strerror(errno));
                 return;
         }
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-                problem("supervisor %s must be owned by root and not group/world-writable", path);
+        if (!system_file_ok("supervisor", path, &st))
                 return;
-        }
         if (st.st_mode & (S_IRGRP | S_IROTH | S_ISUID | S_ISGID)) {
                 if (fix && chmod(path, 0711) == 0)
                         did_fix("made the supervisor execute-only (0711)");

@@ -288,6 +288,12 @@ static int file_entry(struct reader *r, struct ent *e)
                 e->event = event_name(&e->m);
                 return 1;
         }
+        /* An error is not the end of the file: the records after it
+         * would be missing without a word. */
+        if (ferror(r->f)) {
+                ctl_error("reading %s: %s", ctl_quote(r->file), strerror(errno));
+                return -1;
+        }
         clearerr(r->f);
         return 0;
 }
@@ -318,6 +324,14 @@ static int reader_open(struct reader *r, const char *file)
         if (!r->f) {
                 ctl_error("cannot read %s: %s (no journal runs here; name the syslog file with --file)",
                           ctl_quote(file), strerror(errno));
+                return -1;
+        }
+        /* fopen() takes a directory, and getline() on it fails at once:
+         * read as an empty log, a mistyped --file would say "no records". */
+        struct stat st;
+        int err = fstat(fileno(r->f), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+        if (err) {
+                ctl_error("cannot read %s: %s", ctl_quote(file), strerror(err));
                 return -1;
         }
         return 0;
@@ -579,13 +593,19 @@ int cmd_log(int argc, char **argv)
         struct log_filter lf = { 0 };
         bool json = false, follow = false;
         const char *file = NULL;
-        int c;
+        unsigned seen = 0;
+        int c, li = -1;
 
         if (ctl_help_requested(argc, argv, log_usage))
                 return CTL_EXIT_OK;
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+:", opts, &li)) != -1) {
+                /* Each at most once: a second --user would not widen the
+                 * filter but replace it, unsaid. */
+                if (c != '?' && c != ':' && ctl_option_repeated(log_usage, opts, li, &seen))
+                        return CTL_EXIT_USAGE;
+                li = -1;
                 switch (c) {
                 case 'u':
                         if (!ctl_valid_user_name(optarg) && !streq(optarg, "?")) {
@@ -985,18 +1005,22 @@ int cmd_metrics(int argc, char **argv)
                 { NULL, 0, NULL, 0 },
         };
         const char *textfile = NULL, *file = NULL, *state = SFTPJAIL_STATE_DIR "/metrics.state";
-        int c;
+        unsigned seen = 0;
+        int c, li = -1;
 
         if (ctl_help_requested(argc, argv, metrics_usage))
                 return CTL_EXIT_OK;
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+:", opts, &li)) != -1) {
                 const char **dst = c == 't' ? &textfile : c == 'F' ? &file : c == 's' ? &state : NULL;
                 if (!dst) {
                         ctl_option_error(metrics_usage, argv, c);
                         return CTL_EXIT_USAGE;
                 }
+                if (ctl_option_repeated(metrics_usage, opts, li, &seen))
+                        return CTL_EXIT_USAGE;
+                li = -1;
                 if (!ctl_valid_path_arg(optarg) || optarg[0] != '/') {
                         ctl_usage_error(metrics_usage, "--%s: '%s' is not an absolute path",
                                         c == 't' ? "textfile" : c == 'F' ? "file" : "state", ctl_quote(optarg));

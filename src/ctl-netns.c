@@ -18,6 +18,7 @@
 #include "build-config.h"
 #include "ctl.h"
 #include "netns.h"
+#include "pathrule.h"
 #include "util.h"
 
 static const char netns_usage[] =
@@ -79,7 +80,7 @@ static int check_shared(char *why, size_t len)
  * (it decides what every login joins). */
 static int ensure_parent(void)
 {
-        char dir[sizeof(SFTPJAIL_NETNS_PATH)];
+        char dir[sizeof(SFTPJAIL_NETNS_PATH)], why[sizeof(SFTPJAIL_NETNS_PATH) + 256];
         char *slash;
         struct stat st;
 
@@ -92,8 +93,12 @@ static int ensure_parent(void)
                 ctl_error("cannot create %s: %s", dir, strerror(errno));
                 return -1;
         }
-        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-                ctl_error("%s must be a root-owned directory that only root can write to", dir);
+        if (lstat(dir, &st) < 0) {
+                ctl_error("%s: %s", dir, strerror(errno));
+                return -1;
+        }
+        if (path_rule_check(&path_rule_root_dir, dir, &st, 0, why, sizeof(why)) < 0) {
+                ctl_error("%s", why);
                 return -1;
         }
         return ctl_slots_dir_create();

@@ -66,6 +66,11 @@ const char *ctl_quote(const char *s);
 /* A usage mistake in one line: "sftpjailctl: MESSAGE (Usage: ...)". */
 void ctl_usage_error(const char *usage_text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ctl_option_error(const char *usage_text, char **argv, int c);
+/* getopt_long(3) returned opts[li], an option that may be given once: true
+ * (and the usage error written) if it was given before.  seen is the
+ * caller's mask of the options given so far, by index in opts. */
+struct option;
+bool ctl_option_repeated(const char *usage_text, const struct option *opts, int li, unsigned *seen);
 /* Identities: identity.h (the launcher's own rules). */
 
 /* Public key files (add-user --key): the text has no control character

@@ -23,8 +23,10 @@ static int parse_scaled(const char *s, const char *units, const int64_t *scale, 
                 *out = LIMIT_NONE;
                 return 0;
         }
-        /* Digits only: strtoull would take "-1", " 1" and "0x10". */
-        if (*s < '0' || *s > '9')
+        /* Digits only, the first not 0: strtoull would take "-1", " 1",
+         * "0x10" and any number of leading zeros (a value sftpjailctl
+         * writes into the configuration as it was given). */
+        if (*s < '1' || *s > '9')
                 return -1;
         errno = 0;
         v = strtoull(s, &end, 10);

@@ -99,6 +99,18 @@ void ctl_option_error(const char *usage_text, char **argv, int c)
                 ctl_usage_error(usage_text, "unknown option '%s'", ctl_quote(arg));
 }
 
+bool ctl_option_repeated(const char *usage_text, const struct option *opts, int li, unsigned *seen)
+{
+        if (li < 0 || li >= 32)
+                return false;
+        if (*seen & (1u << li)) {
+                ctl_usage_error(usage_text, "--%s given twice", opts[li].name);
+                return true;
+        }
+        *seen |= 1u << li;
+        return false;
+}
+
 int ctl_run(char *const argv[], char **out)
 {
         int pfd[2] = { -1, -1 };

@@ -30,7 +30,7 @@ while IFS= read -r -d '' f; do
         *.sh) scripts+=("$f") ;;
         *) head -n1 "$f" 2>/dev/null | grep -qE '^#!(/usr)?/bin/(env +)?(ba|da)?sh\b' && scripts+=("$f") ;;
         esac
-done < <(find tools tests bench seccomp systemd .ci debian -type f -print0 2>/dev/null)
+done < <(find tools tests bench seccomp src systemd .ci debian -type f -print0 2>/dev/null)
 if [ ${#scripts[@]} -eq 0 ]; then
         echo "no shell scripts found" >&2
         rc=1

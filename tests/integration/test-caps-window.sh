@@ -9,7 +9,10 @@
 #    shows it does see an effective capability when there is one);
 #  - the whole login traced (strace -f, run as the user): the effective
 #    set is followed through every capset(2) and clone(2), and each
-#    syscall made while it is non-empty is checked against the list.
+#    syscall made while it is non-empty is checked against the list; and
+#    each raise must be used (a raise around a parse that makes no
+#    syscall, of argv or the environment, shows as a window with no call
+#    that needs the capability).
 . "$(dirname "$0")/../lib.sh"
 standard_setup "$@"
 
@@ -93,6 +96,35 @@ bad, windows, parse_events = [], [], []
 first_capget = None
 clone_state = "0"
 
+# What each capability is raised for: a raise that makes none of these
+# calls (one around a pure parse of argv or the environment, which no
+# syscall list can see) is a window the list does not have.
+NEEDS = {
+    "CAP_SYS_ADMIN": lambda n, a: n in ("open_tree", "mount_setattr", "setns", "mount", "fsopen", "fsconfig",
+                                        "fsmount", "move_mount", "pivot_root", "umount2", "sethostname")
+                                  or (n in ("clone", "clone3") and "CLONE_NEW" in a),
+    "CAP_CHOWN": lambda n, a: n == "fchownat",
+    "CAP_SETPCAP": lambda n, a: n == "prctl" and ("PR_CAPBSET_DROP" in a or "PR_SET_SECUREBITS" in a),
+}
+win = {}          # pid -> [capabilities effective in its open window, capabilities used]
+unused = []
+
+def caps_in(text):
+    return set(re.findall(r'CAP_[A-Z_]+', text or ""))
+
+def window_use(pid, state, name, args):
+    w = win.setdefault(pid, [set(), set()])
+    held = caps_in(state)
+    w[0] |= held
+    for c in held:
+        if c in NEEDS and NEEDS[c](name, args):
+            w[1].add(c)
+
+def window_end(pid, why):
+    w = win.pop(pid, None)
+    if w and w[0] - w[1]:
+        unused.append("%d raised %s and used none of its calls before %s" % (pid, sorted(w[0] - w[1]), why))
+
 def effective_of(args):
     m = re.search(r'effective=([^,]*(?:\|[^,]*)*), permitted', args)
     return m.group(1) if m else None
@@ -125,6 +157,7 @@ for raw in open(trace):
     if name == "capget" and first_capget is None and "effective=" in args:
         first_capget = effective_of(args)
     if state != "0" and not (m.group(2)):
+        window_use(pid, state, name, args)
         windows.append((pid, state, name, args[:120]))
         if name not in ALLOWED:
             bad.append("%d %s with %s effective: %s" % (pid, name, state, args[:160]))
@@ -134,6 +167,10 @@ for raw in open(trace):
         e = effective_of(args)
         if e is not None:
             eff[pid] = e
+            if e == "0":
+                window_end(pid, "it lowered them")
+            else:
+                win.setdefault(pid, [set(), set()])[0].update(caps_in(e))
     if name in ("clone", "clone3", "fork", "vfork"):
         r = re.search(r'= (\d+)$', args)
         if r:
@@ -158,6 +195,12 @@ opened_clean(r'^/etc/localtime$', "/etc/localtime")
 opened_clean(r'^/$', "the configuration walk from /")  # path_open_trusted starts at /
 opened_clean(re.escape(sftp_server) + '$', "sftp-server (ELF headers)")
 opened_clean(r'/libc\.so\.6$', "sftp-server's libraries (ELF headers)")
+
+for pid in list(win):
+    window_end(pid, "the trace ended")
+for u in unused:
+    print("# " + u)
+ok(not unused, "every raise is used: each capability made effective serves a call that needs it before it is lowered")
 
 names = [w[2] for w in windows]
 ok("open_tree" in names and "mount_setattr" in names, "the detached clones are made with a capability effective")

@@ -29,14 +29,16 @@ snapshot() {
 }
 
 # hostile DESCRIPTION ARGS...: exit 2, one printable line starting with
-# "sftpjailctl: " on stderr, nothing on stdout, nothing changed.
+# "sftpjailctl: " on stderr, nothing on stdout, nothing changed.  For a
+# file to read, HOSTILE_RC='2|3': a name that is well-formed but names
+# nothing readable (a directory, a missing file) is an error (3).
 hostile() {
         local what=$1 rc err before
         shift
         before=$(snapshot)
         timeout 20 "$CTL" "$@" </dev/null >"$W/out" 2>"$W/err"; rc=$?
         err=$(cat "$W/err")
-        if [ $rc -eq 2 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && [[ $err == "sftpjailctl: "* ]] &&
+        if [[ $rc =~ ^(${HOSTILE_RC:-2})$ ]] && [ "$(wc -l <"$W/err")" -eq 1 ] && [[ $err == "sftpjailctl: "* ]] &&
                 ! LC_ALL=C grep -q '[^[:print:]]' "$W/err" && [ ! -s "$W/out" ] && [ "$before" = "$(snapshot)" ]; then
                 ok "$what"
         else
@@ -78,6 +80,8 @@ for i in "${!vals[@]}"; do
         hostile "add-user --access: ${names[$i]}" add-user $U --access "${vals[$i]}" --home-base "$BASE"
         hostile "add-user --home-base: ${names[$i]}" add-user $U --home-base "${vals[$i]}"
         hostile "add-user --key: ${names[$i]}" add-user $U --key "${vals[$i]}" --home-base "$BASE"
+        hostile "add-user --quota: ${names[$i]}" add-user $U --quota "${vals[$i]}" --home-base "$BASE"
+        hostile "add-user --quota-files: ${names[$i]}" add-user $U --quota-files "${vals[$i]}" --home-base "$BASE"
 done
 for v in 0 22 00022 0777x 1022 8 +22 -22 " 022" "022 " 0x1f 1777 0o22; do
         hostile "add-user --umask '$v'" add-user $U --umask "$v" --home-base "$BASE"
@@ -107,7 +111,7 @@ hostile "add-user no name" add-user --home-base "$BASE"
 hostile "add-user uid 0 name" add-user root --home-base "$BASE"
 
 # remove-user, explain, kill-session, netns, doctor, sessions, print-filter,
-# and the command itself.
+# quota, log, metrics, and the command itself.
 for i in "${!vals[@]}"; do
         hostile "remove-user NAME: ${names[$i]}" remove-user "${vals[$i]}"
         hostile "remove-user NAME --keep-files: ${names[$i]}" remove-user "${vals[$i]}" --keep-files
@@ -120,8 +124,39 @@ for i in "${!vals[@]}"; do
         hostile "doctor ARG: ${names[$i]}" doctor "${vals[$i]}"
         hostile "sessions ARG: ${names[$i]}" sessions "${vals[$i]}"
         hostile "print-filter ARG: ${names[$i]}" print-filter "${vals[$i]}"
+        hostile "quota USER: ${names[$i]}" quota "${vals[$i]}"
+        hostile "quota USER --json: ${names[$i]}" quota "${vals[$i]}" --json
+        for o in --user --session --since --until; do
+                hostile "log $o: ${names[$i]}" log $o "${vals[$i]}"
+        done
+        HOSTILE_RC='2|3' hostile "log --file: ${names[$i]}" log --file "${vals[$i]}"
+        hostile "log ARG: ${names[$i]}" log "${vals[$i]}"
+        for o in --textfile --file --state; do
+                hostile "metrics $o: ${names[$i]}" metrics $o "${vals[$i]}"
+        done
+        hostile "metrics ARG: ${names[$i]}" metrics "${vals[$i]}"
         hostile "COMMAND: ${names[$i]}" "${vals[$i]}"
 done
+HOSTILE_RC=3 hostile "log --file: a directory" log --file "$W"
+HOSTILE_RC=3 hostile "metrics --file: a directory" metrics --file "$W" --state "$W/metrics.state"
+hostile "log --user twice" log --user root --user root
+hostile "log --session twice" log --session 0123456789abcdef --session 0123456789abcdef
+hostile "log --since twice" log --since 2026-01-01 --since 2026-01-01
+hostile "log --until twice" log --until 2026-01-01 --until 2026-01-01
+hostile "log --file twice" log --file "$SYSLOG" --file "$SYSLOG"
+for o in --json --follow --all; do
+        hostile "log $o twice" log --file "$SYSLOG" $o $o
+done
+hostile "log --until before --since" log --since 2026-01-02 --until 2026-01-01
+for o in --textfile --file --state; do
+        hostile "metrics $o twice" metrics $o "$W/m" $o "$W/m"
+done
+hostile "quota two users" quota root root
+hostile "quota --report with a user" quota --report root
+hostile "quota --report twice" quota --report --report
+hostile "quota no user" quota
+hostile "add-user --quota twice" add-user $U --quota 1M --quota 1M --home-base "$BASE"
+hostile "add-user --quota-files twice" add-user $U --quota-files 5 --quota-files 5 --home-base "$BASE"
 hostile "remove-user --keep-files twice" remove-user $U --keep-files --keep-files
 hostile "remove-user two names" remove-user $U other
 hostile "remove-user unknown option" remove-user $U --force

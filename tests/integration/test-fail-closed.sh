@@ -27,6 +27,30 @@ both() {
         out=$("$CTL" doctor --sshd-config "$TESTROOT/sshd/sshd_config" 2>&1)
         check "$what: doctor reports the launcher's reason" bash -c 'grep "^problem: " <<<"$1" | grep -qF -- "$2"' _ "$out" "$reason"
         diag "doctor: $(grep "^problem: .*$U" <<<"$out")"
+        explain_refuses "$what" "$reason"
+}
+# explain_refuses DESCRIPTION REASON: "sftpjailctl explain" says why, on
+# stdout, through the same resolve step, and is not itself a refused
+# login: no "login refused" line, nothing on stderr, nothing logged.
+explain_refuses() {
+        local out pid
+        "$CTL" explain $U >"$W/explain.out" 2>"$W/explain.err" &
+        pid=$!
+        wait $pid
+        check "$1: explain gives the launcher's reason" grep -qF -- "refused: " "$W/explain.out"
+        check "$1: explain names it" grep -qF -- "$2" "$W/explain.out"
+        check "$1: explain writes nothing on stderr" [ ! -s "$W/explain.err" ]
+        # A line sent after explain's arrives after it (one datagram socket).
+        logger -u /dev/log -t sjt-fc "explain-mark $pid"
+        wait_log "explain-mark $pid" 5
+        check "$1: explain logs nothing (pid $pid)" bash -c '! grep -qF "[$1]" "$2"' _ "$pid" "$SYSLOG"
+}
+# accepted DESCRIPTION: a setup the launcher accepts; doctor must not call
+# it refused either (the other half of "doctor reports exactly what the
+# launcher refuses").
+accepted() {
+        check "$1: login works" sftp_batch $U <<<"ls"
+        doctor_clean "$1"
 }
 # And in the good setup doctor has nothing to say about the user.
 doctor_clean() {
@@ -96,6 +120,14 @@ usermod -d "$TESTROOT/home/../home/$U" $U
 both "home path is not canonical" "not a canonical path"
 usermod -d "$H" $U
 
+# Homes and uploads the launcher accepts, though they are not what add-user
+# makes (pathrule.c: a home may be the user's, uploads group-writable).
+chown $U "$H"
+accepted "home owned by the user (access=uploads)"
+chown root "$H"; chmod 0770 "$H/uploads"
+accepted "uploads group-writable"
+chmod 0750 "$H/uploads"
+
 # --- uploads ---
 mv "$H/uploads" "$H/uploads.away"
 both "uploads missing" "uploads directory .* does not exist"
@@ -141,6 +173,13 @@ chmod 0755 "$SUPV"
 expect_refusal "supervisor readable by the user" "must be mode 0711"
 check "doctor names the supervisor's mode" bash -c '"$1" doctor | grep -q "^problem: supervisor .* must be 0711"' _ "$CTL"
 check "doctor --fix makes it execute-only" bash -c '"$1" doctor --fix | grep -q "^fixed: made the supervisor execute-only" && [ "$(stat -c %a "$2")" = 711 ]' _ "$CTL" "$SUPV"
+chmod 0711 "$SUPV"
+# Root's and writable by root alone: the rule of every system file a login
+# uses (pathrule.c), in its words, not a copy of it in doctor.
+chmod 0731 "$SUPV"
+check "doctor: a group-writable supervisor breaks the system-file rule" bash -c \
+        '"$1" doctor | grep -qxF "problem: supervisor $2 must be a regular file owned by root and not group/world-writable (owner uid 0, mode 0731)"' \
+        _ "$CTL" "$SUPV"
 chmod 0711 "$SUPV"
 
 # And root is never jailed (nor served).

@@ -45,19 +45,22 @@ int main(void)
               "sizes: bytes, K, M, G, T (binary)");
         CHECK(size_is("none", LIMIT_NONE), "'none' lifts a limit");
         static const char *const bad_sizes[] = { "", "0", "-1", " 1", "1 ", "0x10", "1k", "1KB", "1.5G", "G",
-                                                 "99999999999999999999", "16777216T", "none1", "+5" };
+                                                 "99999999999999999999", "16777216T", "none1", "+5", "010M",
+                                                 "0000000000000000000000000000000000000000000000000022" };
         int all = 1;
         for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++)
                 if (limits_parse_size(bad_sizes[i], &v) == 0) {
                         printf("#   accepted '%s'\n", bad_sizes[i]);
                         all = 0;
                 }
-        CHECK(all, "bad sizes refused: empty, zero, negative, spaces, hex, lower-case unit, KB, fractions, overflow");
+        CHECK(all, "bad sizes refused: empty, zero, negative, spaces, hex, lower-case unit, KB, fractions, overflow, "
+              "leading zeros");
         CHECK(dur_is("90", 90) && dur_is("90s", 90) && dur_is("15m", 900) && dur_is("2h", 7200) && dur_is("1d", 86400),
               "durations: seconds, s, m, h, d");
         CHECK(limits_parse_duration("1w", &v) < 0 && limits_parse_duration("0", &v) < 0 &&
+                      limits_parse_duration("090", &v) < 0 &&
                       limits_parse_duration("15M", &v) < 0,
-              "bad durations refused: unknown unit, zero, size unit");
+              "bad durations refused: unknown unit, zero, leading zero, size unit");
         CHECK(strcmp(limits_format_size(INT64_C(10) << 30, buf, sizeof(buf)), "10G") == 0 &&
                       strcmp(limits_format_size(1000, buf, sizeof(buf)), "1000") == 0 &&
                       strcmp(limits_format_size(0, buf, sizeof(buf)), "none") == 0,
