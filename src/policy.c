@@ -123,6 +123,24 @@ static int append_escaped(char *dst, size_t len, size_t *o, const char *s)
         return 0;
 }
 
+
+/* sftp-server's -l: the configured level, but never below VERBOSE.  The
+ * records need it: at VERBOSE sftp-server names the requests INFO leaves
+ * out (stat, lstat, realpath, readlink, fsync, ...), so that a failing one
+ * is not taken for the failure of the operation logged before it (a
+ * "sent status No such file" of a client's stat after an open made a
+ * second, failed record of one upload).  records.c takes those lines in;
+ * they are not forwarded. */
+const char *policy_server_log_level(const char *configured)
+{
+        static const char *const below[] = { "QUIET", "FATAL", "ERROR", "INFO" };
+
+        for (size_t i = 0; i < ELEMENTSOF(below); i++)
+                if (streq(configured, below[i]))
+                        return "VERBOSE";
+        return configured;
+}
+
 int policy_sftp_argv(const struct config *c, const struct identity *id, const struct policy *p,
                      const char *argv[POLICY_ARGV_MAX], char *buf, size_t buflen)
 {
@@ -142,7 +160,7 @@ int policy_sftp_argv(const struct config *c, const struct identity *id, const st
         argv[n++] = c->sftp_server;
         argv[n++] = "-e"; /* log to stderr: the supervisor forwards it */
         argv[n++] = "-l";
-        argv[n++] = p->log_level;
+        argv[n++] = policy_server_log_level(p->log_level);
         /* sftp-server expands %d, %u and %% in -d: escape every '%'. */
         char dir[PATH_MAX * 2];
         size_t o = 0;

@@ -60,3 +60,6 @@ const char *policy_implicit_deny(enum access a);
 #define POLICY_ARGV_MAX 24
 int policy_sftp_argv(const struct config *c, const struct identity *id, const struct policy *p,
                      const char *argv[POLICY_ARGV_MAX], char *buf, size_t buflen);
+
+/* sftp-server's -l for a configured log_level: at least VERBOSE (records). */
+const char *policy_server_log_level(const char *configured);

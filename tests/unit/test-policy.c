@@ -8,7 +8,7 @@ static const char *text =
         "umask = 027\n"
         "[group partners]\n"
         "access = readonly\n"
-        "log_level = VERBOSE\n"
+        "log_level = DEBUG1\n"
         "[group dropboxes]\n"
         "access = dropbox\n"
         "[user alice]\n"
@@ -54,14 +54,24 @@ int main(void)
         CHECK(policy_sftp_argv(&c, &id, &p, argv, buf, sizeof(buf)) == 0, "argv built");
         CHECK(strcmp(argv[0], c.sftp_server) == 0, "argv[0] is the configured sftp-server");
         CHECK(argv_has(argv, "-d", "/srv/sftp/x") && argv_has(argv, "-u", "027") && argv_has(argv, "-e", NULL) &&
-                      argv_has(argv, "-l", "INFO"),
-              "argv: -d home -u 027 -e -l INFO");
+                      argv_has(argv, "-l", "VERBOSE"),
+              "argv: -d home -u 027 -e -l VERBOSE (INFO, raised for the records)");
         CHECK(!argv_has(argv, "-R", NULL), "alice is not read-only");
 
         id = ident("bob", "partners");
         CHECK(policy_resolve(&c, &id, &p) == 0 && p.access == ACCESS_READONLY && !p.uploads, "group rule: readonly");
         policy_sftp_argv(&c, &id, &p, argv, buf, sizeof(buf));
-        CHECK(argv_has(argv, "-R", NULL) && argv_has(argv, "-l", "VERBOSE"), "readonly: -R, group log level");
+        CHECK(argv_has(argv, "-R", NULL) && argv_has(argv, "-l", "DEBUG1"), "readonly: -R, group log level");
+        {
+                static const char *const lv[][2] = { { "QUIET", "VERBOSE" },   { "FATAL", "VERBOSE" },
+                                                     { "ERROR", "VERBOSE" },   { "INFO", "VERBOSE" },
+                                                     { "VERBOSE", "VERBOSE" }, { "DEBUG", "DEBUG" },
+                                                     { "DEBUG3", "DEBUG3" } };
+                bool all = true;
+                for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
+                        all &= strcmp(policy_server_log_level(lv[i][0]), lv[i][1]) == 0;
+                CHECK(all, "sftp-server runs at VERBOSE at least, whatever log_level says (the records need it)");
+        }
 
         id = ident("carol", "partners");
         CHECK(policy_resolve(&c, &id, &p) == 0 && p.access == ACCESS_HOME && p.umask == 077,

@@ -398,6 +398,49 @@ static void explained(void)
         CHECK(!asked[0] && ngot == 1 && !strcmp(got[0].error, "Failure"), "a download's Failure is not explained");
 }
 
+/* At VERBOSE (policy_server_log_level) sftp-server names the requests INFO
+ * leaves out: their failures are theirs, not the operation's before them. */
+static void verbose_requests(void)
+{
+        start();
+        feed("open \"/h/uploads/a\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        static const char stat_line[] = "stat name \"/h/uploads/a.missing\"";
+        CHECK(records_feed(&R, stat_line, sizeof(stat_line) - 1, false, &now),
+              "a stat line is taken in (not forwarded)");
+        feed("sent status No such file");
+        feed("close \"/h/uploads/a\" bytes read 0 written 5");
+        bye();
+        end();
+        CHECK(ngot == 1 && !strcmp(got[0].status, "complete") && got[0].bytes == 5,
+              "open, a failing stat, close: one record, complete (not a failed one and a complete one)");
+
+        start();
+        feed("remove name \"/h/uploads/b\"");
+        feed("lstat name \"/h/uploads/b\"");
+        feed("sent status No such file");
+        bye();
+        end();
+        CHECK(ngot == 1 && got[0].event == REC_REMOVE && !strcmp(got[0].status, "complete"),
+              "remove, then a failing lstat: the remove is complete");
+
+        start();
+        feed("realpath \"/h/nope\"");
+        feed("sent status No such file");
+        feed("rename old \"/h/uploads/c\" new \"/h/uploads/d\"");
+        feed("sent status No such file");
+        bye();
+        end();
+        CHECK(ngot == 1 && got[0].event == REC_RENAME && !strcmp(got[0].status, "failed") &&
+              !strcmp(got[0].error, "No such file"), "a realpath's failure is its own; the rename's is the rename's");
+        for (const char *const *m = (const char *const[]){ "readlink \"/h/l\"", "fsync \"/h/f\"", "expand \"~\"",
+                                                            "home-directory \"/h\"", NULL };
+             *m; m++) {
+                start();
+                CHECK(records_feed(&R, *m, strlen(*m), false, &now), "taken in: %s", *m);
+                end();
+        }
+}
+
 int main(void)
 {
         explained();
@@ -409,5 +452,6 @@ int main(void)
         interruptions();
         operations();
         hostile_names();
+        verbose_requests();
         return tap_done();
 }
