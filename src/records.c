@@ -605,6 +605,9 @@ bool records_feed(struct records *r, const char *m, size_t len, bool cut, const 
         settle(r, NULL, NULL, now);
         if (feed_operation(r, m, len, cut, now))
                 return true;
+        /* VERBOSE's note of the protocol version: not a request. */
+        if (starts(m, len, "received client version "))
+                return true;
         if (quiet_request(m, len)) {
                 /* Its status, if it fails, is its own. */
                 new_pending(r, P_QUIET, now);

@@ -432,7 +432,7 @@ static void verbose_requests(void)
         end();
         CHECK(ngot == 1 && got[0].event == REC_RENAME && !strcmp(got[0].status, "failed") &&
               !strcmp(got[0].error, "No such file"), "a realpath's failure is its own; the rename's is the rename's");
-        for (const char *const *m = (const char *const[]){ "readlink \"/h/l\"", "fsync \"/h/f\"", "expand \"~\"",
+        for (const char *const *m = (const char *const[]){ "received client version 3", "readlink \"/h/l\"", "fsync \"/h/f\"", "expand \"~\"",
                                                             "home-directory \"/h\"", NULL };
              *m; m++) {
                 start();
