@@ -355,6 +355,7 @@ check "root-squash: the user's uploads are the user's" \
 out=$("$CTL" doctor 2>&1)
 check "root-squash: sftpjailctl doctor finds no problem with the user's home" \
         bash -c 'grep -q "user $1" <<<"$2" && ! grep -q "^problem: user $1:" <<<"$2"' _ $U2 "$out"
+{ grep -q "user $U2" <<<"$out" && ! grep -q "^problem: user $U2:" <<<"$out"; } || diag "doctor said: $(head -c 3000 <<<"$out")"
 gl volume set $VOL server.root-squash off >&2
 for _ in $(seq 1 100); do ls "$H2/uploads" >/dev/null 2>&1 && break; sleep 0.1; done
 check "root-squash off again: root reads the uploads" ls "$H2/uploads"
