@@ -82,7 +82,7 @@ awk '{split($6,o,","); f=o[1]; for (i in o) if (o[i] ~ /^no(suid|dev|exec)$/) fl
       s=f; if ("nosuid" in fl) s=s ",nosuid"; if ("nodev" in fl) s=s ",nodev"; if ("noexec" in fl) s=s ",noexec";
       print $5, s; delete fl}' /proc/$spid/mountinfo | sort >"$W/live.tree"
 check "explain's tree matches the live jail's mountinfo" diff -u "$W/live.tree" "$W/explain.tree"
-check "explain shows the exact sftp-server command" grep -q "^command: .*sftp-server -e -l INFO -d $BASE/$U -u 027$" "$W/explain"
+check "explain shows the exact sftp-server command" grep -q "^command: .*sftp-server -e -l VERBOSE -d $BASE/$U -u 027$" "$W/explain"
 ul=$(grep -n "^\[user $U\]" "$CONF" | cut -d: -f1)
 check "explain names each rule with its header's line ([user $U] at line ${ul:-?})" \
         grep -qx "rules (weakest first): \[default\] line 1, \[user $U\] line $ul" "$W/explain"

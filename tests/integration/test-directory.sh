@@ -306,7 +306,7 @@ check "explain: ids, home and the directory group" \
 check "explain: says the account comes from the directory" grep -qx "account: from the directory (NSS; not in /etc/passwd)" <<<"$out"
 gl=$(grep -n "^\[group $GROUP\]" "$CONF" | cut -d: -f1)
 check "explain: the [group] rule matches" grep -qx "rules (weakest first): \[default\] line 1, \[group $GROUP\] line $gl" <<<"$out"
-check "explain: the exact sftp-server command" grep -q "^command: .*sftp-server -e -l INFO -d $TESTROOT/home/$U1 -u 027$" <<<"$out"
+check "explain: the exact sftp-server command" grep -q "^command: .*sftp-server -e -l VERBOSE -d $TESTROOT/home/$U1 -u 027$" <<<"$out"
 out=$("$CTL" explain $LOCAL 2>&1)
 check "explain: a local user is local" grep -qx "account: local (/etc/passwd)" <<<"$out"
 
