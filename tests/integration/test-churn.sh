@@ -23,7 +23,8 @@ snapshot() {
         # without their ids (a remount renumbers nothing, a leak adds lines).
         cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
         cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
-        ps -eo user:32,comm --no-headers | grep -E "^($U) |sftp-server|sftpjail" | sort >"$W/$1.ps" || true
+        # Zombies left to init by the test before us are on their way out.
+        ps -eo stat=,user:32=,comm= | awk '$1 !~ /^Z/ {print $2, $3}' | grep -E "^($U) |sftp-server|sftpjail" | sort >"$W/$1.ps" || true
         ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
 }
 snapshot before
