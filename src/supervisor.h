@@ -39,9 +39,14 @@ struct session {
         const char *home;       /* sftp-server's working directory: relative names are in it */
         const char *key;        /* the key that authenticated ("SHA256:..."), or NULL */
         struct records records; /* file operations from sftp-server's log (records.h) */
+        char child_comm[16];    /* the jail child's name before its exec (supervise_prepare) */
 };
 
 #define SUPERVISE_END_GRACE 2
+
+/* Before the ready byte, while the jail child cannot have exec'd yet:
+ * note its name, so that supervise() can tell later whether it did. */
+void supervise_prepare(struct session *s);
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */

@@ -77,6 +77,19 @@ namespaces() {
           find /proc/[0-9]*/fd -type l -lname '*:\[*\]' -printf '%l\n' 2>/dev/null | grep -E '^(mnt|pid|net|ipc|uts|cgroup|user|time):'
         } | sort -u
 }
+# Those held by a process of a jail or of sshd: the users', sshd's,
+# anything named sftpjail* or sftp-server (the host's other processes may
+# make namespaces of their own meanwhile).
+namespaces_ours() {
+        local p
+        for p in /proc/[0-9]*; do
+                case "$(stat -c %U "$p" 2>/dev/null) $(cat "$p/comm" 2>/dev/null)" in
+                "$U "* | "$V "* | *" sftpjail"* | *" sftp-server" | *" sshd") ;;
+                *) continue ;;
+                esac
+                { find "$p/ns" -type l -printf '%l\n'; find "$p/fd" -type l -lname '*:\[*\]' -printf '%l\n'; } 2>/dev/null
+        done | grep -E '^(mnt|pid|net|ipc|uts|cgroup|user|time):' | sort -u
+}
 snapshot() {
         cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
         cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
@@ -85,6 +98,7 @@ snapshot() {
         ps -eo user:32,args --no-headers | grep -E "^($U|$V) |sshd: ($U|$V)" | sort >"$W/$1.ps" || true
         ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
         namespaces >"$W/$1.ns"
+        namespaces_ours >"$W/$1.ns-ours"
 }
 # Held session slots: OFD locks on the victims' slot file (slots.h).
 slot_locks() {
@@ -179,6 +193,13 @@ kill_case() { # STAGE VICTIM
         sshd) target=$sshd_pid ;;
         esac
         procs="$launcher $child $sshd_pid"
+        # The client's port, as both sshd's log and our records name it.
+        local cport
+        cport=$(ss -tnpH state established "( sport = :$PORT )" | grep "pid=$sshd_pid," |
+                grep -oE '127\.0\.0\.1:[0-9]+' | grep -v ":$PORT\$" | head -1)
+        cport=${cport##*:}
+        # The jail's namespaces (the child's), which must all go.
+        [ -n "$child" ] && find "/proc/$child/ns" -type l -printf '%l\n' 2>/dev/null | grep -vxFf "$W/before.ns" >>"$W/jail.ns"
         inflight=$(pgrep -u $U -x sftp-server | wc -l)
         [ "$inflight" -lt "$min_inflight" ] && min_inflight=$inflight
         if [ -z "$target" ] || ! kill -9 "$target"; then
@@ -196,9 +217,9 @@ kill_case() { # STAGE VICTIM
         else
                 not_ok "$st/$victim: processes left: $(ps -o pid,user,comm -p "${procs// /,}" --no-headers | tr '\n' ';')"
         fi
-        CASE_PID[$c]=$launcher CASE_STAGE[$c]=$st CASE_VICTIM[$c]=$victim CASE_RC[$c]=$rc CASE_SSHD[$c]=$sshd_pid
+        CASE_PID[$c]=$launcher CASE_STAGE[$c]=$st CASE_VICTIM[$c]=$victim CASE_RC[$c]=$rc CASE_PORT[$c]=$cport
 }
-declare -a CASE_PID CASE_STAGE CASE_VICTIM CASE_RC CASE_SSHD
+declare -a CASE_PID CASE_STAGE CASE_VICTIM CASE_RC CASE_PORT
 
 t0=$(date +%s)
 for st in "${STAGES[@]}"; do
@@ -224,9 +245,43 @@ check "host mount table unchanged" diff -u "$W/before.mnt1" "$W/after.mnt1"
 check "this namespace's mount table unchanged" diff -u "$W/before.mnt" "$W/after.mnt"
 check "no sftp-server, launcher, supervisor or user process left" diff -u "$W/before.ps" "$W/after.ps"
 check "sshd holds no extra fds" diff -u "$W/before.fd" "$W/after.fd"
-check "no namespace of any jail is left (/proc/*/ns, nsfs fds)" diff -u "$W/before.ns" "$W/after.ns"
+check "no namespace is held by a process of a jail or sshd but the host's (/proc/*/ns, nsfs fds)" \
+        bash -c '! comm -13 "$1" "$2" | grep .' _ "$W/before.ns-ours" "$W/after.ns-ours"
+check "none of the $(sort -u "$W/jail.ns" 2>/dev/null | wc -l) namespaces of the killed jails is left" bash -c '! grep -xFf "$1" "$2"' _ "$W/jail.ns" "$W/after.ns"
 check "no session slot is held (/proc/locks)" [ "$(slot_locks)" -eq 0 ]
 check "sftpjailctl sessions lists none" bash -c '! "$1" sessions | grep -qE "$2|$3"' _ "$CTL" $U $V
+
+# ---- how each killed session is recorded ----
+# Our records by the launcher's pid (the supervisor keeps it), sshd's by
+# the client's port.  Expected (docs/reliability.md):
+#   launcher      nothing of ours (nobody is left to write it); sshd: Disconnected
+#   supervisor    running: session start without end; before: nothing; sshd: Disconnected
+#   child         refused: the jail ended before sftp-server started (signal=SIGKILL)
+#   sftp-server   the upload's record, status=interrupted; session end signal=SIGKILL
+#   sshd          session end exit=0 (sftp-server read EOF); running: the upload interrupted
+recorded() { # CASE
+        local c=$1 pid=${CASE_PID[$1]} st=${CASE_STAGE[$1]} v=${CASE_VICTIM[$1]} port=${CASE_PORT[$1]} lines
+        lines=$(session_lines "$pid")
+        local start end disc upload
+        start=$(grep -c " session start client=127\.0\.0\.1:$port " <<<"$lines")
+        end=$(grep -cE " session end " <<<"$lines")
+        upload=$(grep -cE "event=transfer direction=upload status=interrupted .*path=\"[^\"]*/uploads/v$c\"" <<<"$lines")
+        disc=$(tr -d '\r' <"$SSHD_LOG" | grep -cE "^Disconnected from user $V 127\.0\.0\.1 port $port\$")
+        [ -n "$port" ] || { echo "case $c: no client port"; return 1; }
+        case $v in
+        launcher) [ -z "$lines" ] && [ "$disc" -eq 1 ] ;;
+        supervisor)
+                if [ "$st" = running ]; then [ "$start" -eq 1 ] && [ "$end" -eq 0 ] && [ "$disc" -eq 1 ]
+                else [ -z "$lines" ] && [ "$disc" -eq 1 ]; fi ;;
+        child) [ "$start" -eq 0 ] && grep -q "refused: the jail ended before sftp-server started (signal=SIGKILL)" <<<"$lines" ;;
+        sftp-server) [ "$upload" -eq 1 ] && grep -q " session end signal=SIGKILL " <<<"$lines" ;;
+        sshd) [ "$start" -eq 1 ] && grep -q " session end exit=0 " <<<"$lines" && { [ "$st" != running ] || [ "$upload" -eq 1 ]; } ;;
+        esac || { echo "case $c ($st/$v, pid $pid, port $port): start=$start end=$end upload=$upload sshd-disconnect=$disc"; echo "$lines"; return 1; }
+}
+for c in $(seq 1 $ncase); do
+        [ -n "${CASE_PID[$c]:-}" ] || continue
+        check "${CASE_STAGE[$c]}/${CASE_VICTIM[$c]}: recorded as expected" recorded "$c"
+done
 
 cat "$W"/done.* >"$W/done" 2>/dev/null
 cat "$W"/failed.* >"$W/failed" 2>/dev/null
@@ -243,4 +298,6 @@ check "uploads were in flight at every kill (at least $min_inflight of $WORKERS)
 bytes=$(du -sb "$TESTROOT/home/$U/uploads" | cut -f1)
 diag "kills: $kills in $ncase cases, $t_kill s; uploads: $ndone complete, $bytes bytes, $WORKERS at a time; all done in $t_all s"
 
+[ -n "${KILL_KEEP:-}" ] && cp "$SYSLOG" "$KILL_KEEP.syslog" && cp "$SSHD_LOG" "$KILL_KEEP.sshd" &&
+        for c in $(seq 1 $ncase); do echo "$c ${CASE_STAGE[$c]} ${CASE_VICTIM[$c]} ${CASE_PID[$c]} ${CASE_PORT[$c]} ${CASE_RC[$c]}"; done >"$KILL_KEEP.cases"
 done_testing
