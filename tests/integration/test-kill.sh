@@ -65,9 +65,9 @@ SSHD_LOG=$TESTROOT/sshd/sshd.log
 
 # Under ASan each supervisor is much bigger and slower: fewer uploads.
 if [ "$sanitize" = none ]; then WORKERS=${KILL_WORKERS:-100}; else WORKERS=${KILL_WORKERS:-40}; fi
-RATE=${KILL_RATE:-1024} # Kbit/s per upload (sftp -l): each upload is in flight for seconds
+RATE=${KILL_RATE:-512} # Kbit/s per upload (sftp -l): each upload is in flight for 8 s
 mkdir "$W/src"
-for k in 0 1 2 3; do head -c 1M /dev/urandom >"$W/src/s$k"; done
+for k in 0 1 2 3; do head -c 512K /dev/urandom >"$W/src/s$k"; done
 (cd "$W/src" && sha256sum s0 s1 s2 s3) >"$W/src.sha256"
 
 # ---- what must be unchanged ----
@@ -77,14 +77,14 @@ namespaces() {
           find /proc/[0-9]*/fd -type l -lname '*:\[*\]' -printf '%l\n' 2>/dev/null | grep -E '^(mnt|pid|net|ipc|uts|cgroup|user|time):'
         } | sort -u
 }
-# Those held by a process of a jail or of sshd: the users', sshd's,
-# anything named sftpjail* or sftp-server (the host's other processes may
-# make namespaces of their own meanwhile).
+# Those held by a process of a jail (all run as its user) or of our sshd
+# (the listener, the monitors "sshd: USER [priv]"): the host's other
+# processes may make namespaces of their own meanwhile.
 namespaces_ours() {
         local p
         for p in /proc/[0-9]*; do
-                case "$(stat -c %U "$p" 2>/dev/null) $(cat "$p/comm" 2>/dev/null)" in
-                "$U "* | "$V "* | *" sftpjail"* | *" sftp-server" | *" sshd") ;;
+                case "${p#/proc/} $(stat -c %U "$p" 2>/dev/null) $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+                "$SSHD_PID "* | *" $U "* | *" $V "* | *" root sshd: $U "* | *" root sshd: $V "*) ;;
                 *) continue ;;
                 esac
                 { find "$p/ns" -type l -printf '%l\n'; find "$p/fd" -type l -lname '*:\[*\]' -printf '%l\n'; } 2>/dev/null
@@ -110,17 +110,27 @@ snapshot before
 
 # ---- the uploads ----
 _ssh_opts
+# One session per worker, for the whole run (a login per file would make
+# the test a login storm): put after put, each followed by a pwd, whose
+# answer says the put before it completed (sftp -b stops at a failed one).
 upload_worker() {
-        local i=$1 j=0 k
+        local i=$1 j=0 k line
+        coproc SFTP { timeout 900 sftp "${SSH_OPTS[@]}" -l "$RATE" -b - "$U@127.0.0.1" 2>>"$W/w$i.err"; }
+        local in=${SFTP[1]} out=${SFTP[0]} pid=$SFTP_PID
         while [ ! -e "$W/stop" ]; do
                 j=$((j + 1)); k=$((j % 4))
-                if timeout 120 sftp "${SSH_OPTS[@]}" -l "$RATE" -b - "$U@127.0.0.1" >/dev/null 2>>"$W/w$i.err" \
-                        <<<"put $W/src/s$k uploads/w$i-$j"; then
-                        echo "w$i-$j s$k" >>"$W/done.$i"
-                else
-                        echo "w$i-$j" >>"$W/failed.$i"
-                fi
+                printf 'put %s uploads/w%s-%s\npwd\n' "$W/src/s$k" "$i" "$j" >&"$in" 2>/dev/null || break
+                while IFS= read -r -u "$out" line; do
+                        if [[ $line == "Remote working directory: "* ]]; then
+                                echo "w$i-$j s$k" >>"$W/done.$i"
+                                continue 2
+                        fi
+                done
+                echo "w$i-$j" >>"$W/failed.$i"
+                break
         done
+        echo bye >&"$in" 2>/dev/null
+        wait "$pid"
 }
 upids=()
 for i in $(seq 1 "$WORKERS"); do upload_worker "$i" & upids+=($!); done
@@ -147,9 +157,17 @@ paused_pid() {
 find_paused() { PAUSED=$(paused_pid); }
 is_supervisor() { [ "$(exe_of "$1")" = "$SUPERVISE" ]; }
 blocked_in_pipe_read() { [[ "$(cat "/proc/$1/wchan" 2>/dev/null)" == *pipe_read ]]; }
-all_gone() { local p; for p in "$@"; do [ -d "/proc/$p" ] && return 1; done; return 0; }
+# Gone, or a zombie: it holds nothing but its pid until the process it
+# was left to (the host's init, sshd's monitor) gets round to reaping it.
+all_gone() {
+        local p st
+        for p in "$@"; do
+                st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$p/status" 2>/dev/null)
+                [ -z "$st" ] || [ "$st" = Z ] || return 1
+        done
+}
 # The log lines of one session, by the supervisor's (= the launcher's) pid.
-session_lines() { grep -E "\[$1\]: " "$SYSLOG"; }
+session_lines() { grep -E "\[$1\]: session=[0-9a-f]+ user=$V " "$SYSLOG"; }
 
 ncase=0 kills=0 min_inflight=$WORKERS
 declare -A EXPECT
