@@ -24,6 +24,7 @@
  * function that runs with a capability effective. */
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,6 +168,15 @@ static void send_listener(int listener)
                 die_errno("handing the seccomp listener to the supervisor");
 }
 
+/* The supervisor holds the other end of the log socket for the whole
+ * session (SOCK_SEQPACKET: its close is a hangup on ours). */
+static bool supervisor_alive(void)
+{
+        struct pollfd p = { .fd = SESSION_LOG_FD, .events = POLLOUT };
+
+        return poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 /* pid 1 of the jail.  Order matters and follows the sandboxes that came
  * before us (bubblewrap, minijail): mounts while privileged, then the
  * session and limits, then drop everything we hold, and seccomp last,
@@ -237,6 +247,14 @@ static _noreturn_ void jail_child(struct child_args *a)
         if (read(a->ready_r, &ready, 1) != 1)
                 die("the supervisor did not start");
         close(a->ready_r);
+        /* The byte says the supervisor started, not that it still runs:
+         * killed before PR_SET_PDEATHSIG above (which does not fire for a
+         * parent already gone), it would leave sftp-server to serve the
+         * session unlogged.  Its end of the log socket tells: a dying
+         * process closes its fds before its children are told, so either
+         * the signal comes or the hangup is already there. */
+        if (!supervisor_alive())
+                die("the supervisor has ended");
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");

@@ -83,7 +83,7 @@ namespaces() {
 namespaces_ours() {
         local p
         for p in /proc/[0-9]*; do
-                case "${p#/proc/} $(stat -c %U "$p" 2>/dev/null) $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+                case "${p#/proc/} $(stat -c %U "$p" 2>/dev/null) $(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
                 "$SSHD_PID "* | *" $U "* | *" $V "* | *" root sshd: $U "* | *" root sshd: $V "*) ;;
                 *) continue ;;
                 esac
@@ -115,11 +115,12 @@ _ssh_opts
 # answer says the put before it completed (sftp -b stops at a failed one).
 upload_worker() {
         local i=$1 j=0 k line
+        trap '' PIPE # sftp gone: the write fails, and the put counts as failed
         coproc SFTP { timeout 900 sftp "${SSH_OPTS[@]}" -l "$RATE" -b - "$U@127.0.0.1" 2>>"$W/w$i.err"; }
         local in=${SFTP[1]} out=${SFTP[0]} pid=$SFTP_PID
         while [ ! -e "$W/stop" ]; do
                 j=$((j + 1)); k=$((j % 4))
-                printf 'put %s uploads/w%s-%s\npwd\n' "$W/src/s$k" "$i" "$j" >&"$in" 2>/dev/null || break
+                { printf 'put %s uploads/w%s-%s\npwd\n' "$W/src/s$k" "$i" "$j" 1>&"$in"; } 2>/dev/null || break
                 while IFS= read -r -u "$out" line; do
                         if [[ $line == "Remote working directory: "* ]]; then
                                 echo "w$i-$j s$k" >>"$W/done.$i"
@@ -129,7 +130,7 @@ upload_worker() {
                 echo "w$i-$j" >>"$W/failed.$i"
                 break
         done
-        echo bye >&"$in" 2>/dev/null
+        { echo bye 1>&"$in"; } 2>/dev/null
         wait "$pid"
 }
 upids=()
@@ -155,6 +156,15 @@ paused_pid() {
         return 1
 }
 find_paused() { PAUSED=$(paused_pid); }
+# The sftp-server that has FILE open, with bytes in it: UPLOADER.
+uploader() {
+        local p
+        [ -s "$1" ] || return 1
+        for p in $(pgrep -u $V -x sftp-server); do
+                find "/proc/$p/fd" -lname "$1" 2>/dev/null | grep -q . && { UPLOADER=$p; return 0; }
+        done
+        return 1
+}
 is_supervisor() { [ "$(exe_of "$1")" = "$SUPERVISE" ]; }
 blocked_in_pipe_read() { [[ "$(cat "/proc/$1/wchan" 2>/dev/null)" == *pipe_read ]]; }
 # Gone, or a zombie: it holds nothing but its pid until the process it
@@ -170,7 +180,6 @@ all_gone() {
 session_lines() { grep -E "\[$1\]: session=[0-9a-f]+ user=$V " "$SYSLOG"; }
 
 ncase=0 kills=0 min_inflight=$WORKERS
-declare -A EXPECT
 kill_case() { # STAGE VICTIM
         local st=$1 victim=$2 c out launcher child sshd_pid target inflight rc procs
         ncase=$((ncase + 1)); c=$ncase
@@ -183,9 +192,8 @@ kill_case() { # STAGE VICTIM
         local client=$!
         if [ "$st" = running ]; then
                 # sftp-server serving the upload: the file has bytes.
-                wait_for bash -c '[ -s "$1" ] && pgrep -u "$2" -x sftp-server >/dev/null' _ \
-                        "$TESTROOT/home/$V/uploads/v$c" $V || { not_ok "$st/$victim: the upload did not start"; kill $client; return; }
-                child=$(pgrep -u $V -x sftp-server | head -1)
+                wait_for uploader "$TESTROOT/home/$V/uploads/v$c" || { not_ok "$st/$victim: the upload did not start"; kill $client; return; }
+                child=$UPLOADER
                 launcher=$(ppid_of "$child")
         else
                 wait_for find_paused || { not_ok "$st/$victim: the login did not pause at $st"; diag "$(cat "$W/v$c.out")"; kill $client; return; }
@@ -253,6 +261,7 @@ t_kill=$(($(date +%s) - t0))
 
 touch "$W/stop"
 for p in "${upids[@]}"; do wait "$p"; done
+t_uploads=$(($(date +%s) - t0))
 # The last sshd processes of the uploads.
 wait_for bash -c '! pgrep -u "$1" >/dev/null && ! pgrep -u "$2" >/dev/null' _ $U $V
 t_all=$(($(date +%s) - t0))
@@ -314,7 +323,7 @@ check "every upload the client saw complete is intact: $ndone uploads, sha256 ($
 check "no upload failed ($nfailed failed)" [ "$nfailed" -eq 0 ]
 check "uploads were in flight at every kill (at least $min_inflight of $WORKERS)" [ "$min_inflight" -ge $((WORKERS / 2)) ]
 bytes=$(du -sb "$TESTROOT/home/$U/uploads" | cut -f1)
-diag "kills: $kills in $ncase cases, $t_kill s; uploads: $ndone complete, $bytes bytes, $WORKERS at a time; all done in $t_all s"
+diag "kills: $kills in $ncase cases, $t_kill s; uploads: $ndone complete, $bytes bytes, $WORKERS at a time, the last done at $t_uploads s; all processes gone at $t_all s"
 
 [ -n "${KILL_KEEP:-}" ] && cp "$SYSLOG" "$KILL_KEEP.syslog" && cp "$SSHD_LOG" "$KILL_KEEP.sshd" &&
         for c in $(seq 1 $ncase); do echo "$c ${CASE_STAGE[$c]} ${CASE_VICTIM[$c]} ${CASE_PID[$c]} ${CASE_PORT[$c]} ${CASE_RC[$c]}"; done >"$KILL_KEEP.cases"
