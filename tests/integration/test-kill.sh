@@ -95,7 +95,7 @@ snapshot() {
         cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
         # Every process of a jail runs as its user, but sshd's monitor
         # (root, "sshd: USER [priv]").
-        ps -eo user:32,args --no-headers | grep -E "^($U|$V) |sshd: ($U|$V)" | sort >"$W/$1.ps" || true
+        ps -eo stat=,user:32=,args= | awk '$1 !~ /^Z/ { $1 = ""; print }' | grep -E "^ ($U|$V) |sshd: ($U|$V)" | sort >"$W/$1.ps" || true
         ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
         namespaces >"$W/$1.ns"
         namespaces_ours >"$W/$1.ns-ours"
@@ -262,8 +262,9 @@ t_kill=$(($(date +%s) - t0))
 touch "$W/stop"
 for p in "${upids[@]}"; do wait "$p"; done
 t_uploads=$(($(date +%s) - t0))
-# The last sshd processes of the uploads.
-wait_for bash -c '! pgrep -u "$1" >/dev/null && ! pgrep -u "$2" >/dev/null' _ $U $V
+# The last sshd processes of the uploads (zombies aside, as in all_gone).
+users_gone() { ! ps -o stat= -u $U,$V | grep -qv '^Z'; }
+wait_for users_gone
 t_all=$(($(date +%s) - t0))
 
 # ---- afterwards ----
