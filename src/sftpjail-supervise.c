@@ -98,6 +98,7 @@ int main(int argc, char **argv)
                 if (channel_init(&sess.chan, STDIN_FILENO, inherited_fd(a.channel_fd)) < 0)
                         die_errno("setting up the channel relay");
         }
+        supervise_prepare(&sess);
         /* EPIPE: the jail already ended (refused before it waited for
          * us); supervise() reports its message. */
         if (write(ready_fd, "R", 1) != 1 && errno != EPIPE)

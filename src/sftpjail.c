@@ -24,6 +24,7 @@
  * function that runs with a capability effective. */
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,6 +168,15 @@ static void send_listener(int listener)
                 die_errno("handing the seccomp listener to the supervisor");
 }
 
+/* The supervisor holds the other end of the log socket for the whole
+ * session (SOCK_SEQPACKET: its close is a hangup on ours). */
+static bool supervisor_alive(void)
+{
+        struct pollfd p = { .fd = SESSION_LOG_FD, .events = POLLOUT };
+
+        return poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 /* pid 1 of the jail.  Order matters and follows the sandboxes that came
  * before us (bubblewrap, minijail): mounts while privileged, then the
  * session and limits, then drop everything we hold, and seccomp last,
@@ -201,7 +211,7 @@ static _noreturn_ void jail_child(struct child_args *a)
                 if (!netns_is_empty(why, sizeof(why)))
                         die("shared network namespace %s: %s; refusing to jail in it", SFTPJAIL_NETNS_PATH, why);
         }
-        STAGE("child:join-netns");
+        STAGE(STAGE_CHILD_NETNS);
 
         /* Building the tree: CAP_SYS_ADMIN for the tmpfs, move_mount,
          * mount_setattr and pivot_root; CAP_CHOWN to make the tmpfs
@@ -216,7 +226,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         if (sethostname(a->hostname, strlen(a->hostname)) < 0)
                 die_errno("sethostname");
         caps_lower();
-        STAGE("child:build-tree+pivot");
+        STAGE(STAGE_CHILD_TREE);
 
         if (setsid() < 0) /* no controlling tty: TIOCSTI, CVE-2017-5226 */
                 die_errno("setsid");
@@ -225,7 +235,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         set_file_size_limit(a->jail->policy->limits.max_file_size);
 
         caps_drop_all();
-        STAGE("child:setsid+rlimits+drop-caps");
+        STAGE(STAGE_CHILD_DROP);
 
         /* After the last credential change, so it is not reset; from here
          * on the jail dies with the supervisor. */
@@ -237,6 +247,14 @@ static _noreturn_ void jail_child(struct child_args *a)
         if (read(a->ready_r, &ready, 1) != 1)
                 die("the supervisor did not start");
         close(a->ready_r);
+        /* The byte says the supervisor started, not that it still runs:
+         * killed before PR_SET_PDEATHSIG above (which does not fire for a
+         * parent already gone), it would leave sftp-server to serve the
+         * session unlogged.  Its end of the log socket tells: a dying
+         * process closes its fds before its children are told, so either
+         * the signal comes or the hangup is already there. */
+        if (!supervisor_alive())
+                die("the supervisor has ended");
 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 die_errno("PR_SET_NO_NEW_PRIVS");
@@ -244,7 +262,7 @@ static _noreturn_ void jail_child(struct child_args *a)
          * filter does not allow the landlock syscalls. */
         if (landlock_apply(a->jail) == 0)
                 dprintf(STDERR_FILENO, "sftpjail: note: this kernel has no Landlock; jailed without it\n");
-        STAGE("child:nnp+landlock");
+        STAGE(STAGE_CHILD_LANDLOCK);
         int listener = seccomp_load_filter();
         if (listener >= 0) {
                 send_listener(listener);
@@ -253,7 +271,7 @@ static _noreturn_ void jail_child(struct child_args *a)
                 dprintf(STDERR_FILENO, "sftpjail: note: a seccomp listener above the launcher; "
                                        "refused syscalls are killed by the filter, unnamed\n");
         }
-        STAGE("child:seccomp");
+        STAGE(STAGE_CHILD_SECCOMP);
         execve(a->argv[0], (char *const *)a->argv, a->envp);
         die_errno("exec %s", a->argv[0]);
 }
@@ -326,7 +344,7 @@ int main(int argc, char **argv)
         }
 
         caps_check_launcher();
-        STAGE("identity+request+caps-check");
+        STAGE(STAGE_IDENTITY);
 
         if (config_load(SFTPJAIL_CONFIG_FILE, &cfg, err, sizeof(err)) < 0)
                 die("configuration error: %s", err);
@@ -356,10 +374,10 @@ int main(int argc, char **argv)
         if (pol.limits.max_sessions > 0 &&
             (slot_fd = slots_take(SFTPJAIL_SLOTS_DIR, id.uid, pol.limits.max_sessions, &slot, err, sizeof(err))) < 0)
                 die("%s", err);
-        STAGE("config+policy");
+        STAGE(STAGE_CONFIG);
         if (jail_resolve(&jail, &cfg, &id, &pol) < 0)
                 die("%s", jail.err);
-        STAGE("resolve-sources");
+        STAGE(STAGE_RESOLVE);
 
         int netns = netns_open_shared(SFTPJAIL_NETNS_PATH, err, sizeof(err));
         if (netns == -2)
@@ -396,7 +414,7 @@ int main(int argc, char **argv)
          * with new namespaces.  The child keeps it for setns(). */
         caps_raise(CAPS_SYS_ADMIN);
         jail_clone(&jail);
-        STAGE("clone-sources");
+        STAGE(STAGE_CLONE_SOURCES);
         /* A raw clone acts like fork() with namespaces: the parent stays in
          * the host's namespaces (for syslog) and the child is pid 1 of the
          * new pid namespace, so the jail ends when sftp-server does. */
@@ -405,7 +423,7 @@ int main(int argc, char **argv)
                 die_errno("creating namespaces");
         if (pid > 0)
                 caps_drop_all(); /* the parent needs no capability again */
-        STAGE(pid == 0 ? "child:clone-namespaces" : "parent:clone-namespaces");
+        STAGE(pid == 0 ? STAGE_CHILD_CLONE : STAGE_PARENT_CLONE);
         if (pid == 0) {
                 close(notify[1]);
                 close(status_pipe[0]);
@@ -437,7 +455,7 @@ int main(int argc, char **argv)
         if (devnull < 0 || (!relay && dup2(devnull, STDIN_FILENO) < 0) || dup2(devnull, STDOUT_FILENO) < 0)
                 die_errno("/dev/null");
         close(devnull);
-        STAGE("parent:drop-caps");
+        STAGE(STAGE_PARENT_DROP);
 
         struct supervise_args sa = {
                 .session = session_id, .user = id.name, .client = inv.client, .child = pid,

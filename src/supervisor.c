@@ -608,13 +608,61 @@ static void log_session_start(const struct session *s)
         log_record(LOG_INFO, f, n, "session start client=%s%s%s", s->client, key, host);
 }
 
+/* The child's name (comm): readable while it runs and while it is a
+ * zombie, and set by the kernel to the program's name at exec. */
+static void child_comm(pid_t pid, char out[16])
+{
+        char path[64];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, out, 15) : -1;
+        out[n > 0 ? n : 0] = '\0';
+}
+
+void supervise_prepare(struct session *s)
+{
+        child_comm(s->child, s->child_comm);
+}
+
+/* Whether the jail child has exec'd sftp-server.  The status pipe's EOF
+ * says only that its write end closed: by the exec (close-on-exec) or by
+ * the child's death before it, a SIGKILL included, which writes no error
+ * text (and a dying process closes its fds well before it can be waited
+ * for).  Its name tells: the kernel gives it sftp-server's at exec, and it
+ * stays readable while the child is a zombie.  Until it changes or the
+ * child has exited, the start is pending.  (A SIGKILL inside execve,
+ * between the closing of its fds and the new name, counts as not
+ * started: nothing of sftp-server ran.) */
+static bool child_execd(const struct session *s)
+{
+        char now[16];
+
+        if (!s->child_comm[0])
+                return true; /* unknown: as before, EOF without text */
+        child_comm(s->child, now);
+        return !streq(now, s->child_comm);
+}
+
+static bool child_exited(const struct session *s)
+{
+        siginfo_t si = { 0 };
+
+        return waitid(P_PID, (id_t)s->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == s->child;
+}
+
+/* While the start is pending (child_execd), look again this often. */
+#define SUPERVISE_START_POLL_MS 5
+
 int supervise(struct session *s)
 {
         sigset_t mask;
         struct timespec start;
         char errmsg[1024] = "";
         size_t errlen = 0;
-        bool started = false, child_done = false, killed = false;
+        bool started = false, start_pending = false, child_done = false, killed = false, execd_at_exit = false;
         int status = 0, sfd;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
@@ -645,6 +693,7 @@ int supervise(struct session *s)
                         { .fd = chan_fd, .events = chan_events },
                         { .fd = log_queue_fd(), .events = POLLOUT },
                 };
+<<<<<<< HEAD
                 int timeout = limits_due(s, &start, &kill_at, child_done), due;
                 struct timespec mono;
                 clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -652,6 +701,18 @@ int supervise(struct session *s)
                 timeout = sooner(timeout, due);
                 if (log_paused()) /* wake up to see whether it stalled */
                         timeout = sooner(timeout, (int)(LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms()) + 1);
+=======
+                /* Before anything sftp-server said: its start. */
+                if (start_pending && (child_done ? execd_at_exit : child_execd(s))) {
+                        started = true;
+                        log_session_start(s);
+                }
+                if (child_done || started)
+                        start_pending = false;
+                int timeout = limits_due(s, &start, &kill_at, child_done);
+                if (start_pending && (timeout < 0 || timeout > SUPERVISE_START_POLL_MS))
+                        timeout = SUPERVISE_START_POLL_MS;
+>>>>>>> h-kill
                 if (poll(p, 7, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -667,8 +728,13 @@ int supervise(struct session *s)
                                 kill(s->child, SIGKILL);
                                 killed = true;
                         }
-                        if (!child_done && waitpid(s->child, &status, WNOHANG) == s->child)
-                                child_done = true;
+                        if (!child_done && child_exited(s)) {
+                                /* Its name while it is a zombie, for the
+                                 * status pipe's EOF (child_execd). */
+                                execd_at_exit = child_execd(s);
+                                if (waitpid(s->child, &status, WNOHANG) == s->child)
+                                        child_done = true;
+                        }
                 }
                 if (p[1].revents & (POLLIN | POLLHUP)) {
                         ssize_t n = read(s->status_fd, errmsg + errlen, sizeof(errmsg) - 1 - errlen);
@@ -679,9 +745,11 @@ int supervise(struct session *s)
                                  * the child died.  waitpid tells which. */
                                 close(s->status_fd);
                                 s->status_fd = -1;
-                                if (!errlen) {
+                                if (!errlen && (child_done ? execd_at_exit : child_execd(s))) {
                                         started = true;
                                         log_session_start(s);
+                                } else if (!errlen && !child_done) {
+                                        start_pending = true;
                                 }
                         }
                 }
@@ -703,6 +771,10 @@ int supervise(struct session *s)
                 }
         }
 
+        if (start_pending && execd_at_exit) {
+                started = true;
+                log_session_start(s);
+        }
         if (s->listener_fd >= 0)
                 close(s->listener_fd);
         if (s->notify_fd >= 0)
