@@ -693,15 +693,6 @@ int supervise(struct session *s)
                         { .fd = chan_fd, .events = chan_events },
                         { .fd = log_queue_fd(), .events = POLLOUT },
                 };
-<<<<<<< HEAD
-                int timeout = limits_due(s, &start, &kill_at, child_done), due;
-                struct timespec mono;
-                clock_gettime(CLOCK_MONOTONIC, &mono);
-                log_suppressed(ratelimit_expired(&s->forward, &mono, &due));
-                timeout = sooner(timeout, due);
-                if (log_paused()) /* wake up to see whether it stalled */
-                        timeout = sooner(timeout, (int)(LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms()) + 1);
-=======
                 /* Before anything sftp-server said: its start. */
                 if (start_pending && (child_done ? execd_at_exit : child_execd(s))) {
                         started = true;
@@ -709,10 +700,15 @@ int supervise(struct session *s)
                 }
                 if (child_done || started)
                         start_pending = false;
-                int timeout = limits_due(s, &start, &kill_at, child_done);
-                if (start_pending && (timeout < 0 || timeout > SUPERVISE_START_POLL_MS))
-                        timeout = SUPERVISE_START_POLL_MS;
->>>>>>> h-kill
+                int timeout = limits_due(s, &start, &kill_at, child_done), due;
+                struct timespec mono;
+                clock_gettime(CLOCK_MONOTONIC, &mono);
+                log_suppressed(ratelimit_expired(&s->forward, &mono, &due));
+                timeout = sooner(timeout, due);
+                if (log_paused()) /* wake up to see whether it stalled */
+                        timeout = sooner(timeout, (int)(LOG_STALL_SECONDS * 1000L - log_queue_stalled_ms()) + 1);
+                if (start_pending)
+                        timeout = sooner(timeout, SUPERVISE_START_POLL_MS);
                 if (poll(p, 7, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -63,24 +63,19 @@ struct session {
         const char *host;       /* this host's name (gethostname), escaped for the text, or NULL */
         const char *host_raw;   /* the same, its exact bytes (journal) */
         struct records records; /* file operations from sftp-server's log (records.h) */
-<<<<<<< HEAD
         struct ratelimit forward; /* sftp-server's other messages */
-=======
         char child_comm[16];    /* the jail child's name before its exec (supervise_prepare) */
->>>>>>> h-kill
 };
 
 #define SUPERVISE_END_GRACE 2
 
-<<<<<<< HEAD
 /* The host's name (gethostname), escaped for the text: each byte at most
  * four. */
 #define HOST_ESCAPED_MAX (4 * HOST_NAME_MAX + 1)
-=======
+
 /* Before the ready byte, while the jail child cannot have exec'd yet:
  * note its name, so that supervise() can tell later whether it did. */
 void supervise_prepare(struct session *s);
->>>>>>> h-kill
 
 /* Runs until the jail has exited; returns the exit status to pass on.  If
  * the child failed before exec, dies with its message. */
