@@ -130,7 +130,8 @@ int ev_parse_time(const char *s, struct timespec *t)
         if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0 ||
             ms < 0)
                 return -1;
-        time_t sec = timegm(&tm);
+        /* The time written, not the one timegm() makes of month 74. */
+        time_t sec = tm_exact(timegm, &tm);
         if (sec == (time_t)-1)
                 return -1;
         t->tv_sec = sec;

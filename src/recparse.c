@@ -375,6 +375,15 @@ static const char *tag(const char *p, const char *end, long *pid)
         return q + 3;
 }
 
+/* The month named by the 3 bytes at p ("Jan".."Dec"), in months; NULL if none. */
+static const char *month(const char *months, const char *p)
+{
+        for (const char *m = months; *m; m += 3)
+                if (memcmp(m, p, 3) == 0)
+                        return m;
+        return NULL;
+}
+
 int rp_parse_syslog_line(const char *line, size_t len, time_t now, struct rp_line *out)
 {
         static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -413,8 +422,10 @@ int rp_parse_syslog_line(const char *line, size_t len, time_t now, struct rp_lin
                 } else
                         return -1;
                 tm.tm_isdst = 0;
-                out->when = timegm(&tm) - off;
-        } else if (end - p >= 16 && (m = strstr(months, (char[]){ p[0], p[1], p[2], 0 })) && (m - months) % 3 == 0 &&
+                if ((out->when = tm_exact(timegm, &tm)) == (time_t)-1)
+                        return -1;
+                out->when -= off;
+        } else if (end - p >= 16 && (m = month(months, p)) &&
                    p[3] == ' ' && (p[4] == ' ' || (p[4] >= '1' && p[4] <= '3')) && p[5] >= '0' && p[5] <= '9' &&
                    p[6] == ' ' && num(p + 7, 2, &tm.tm_hour) && p[9] == ':' && num(p + 10, 2, &tm.tm_min) &&
                    p[12] == ':' && num(p + 13, 2, &tm.tm_sec) && p[15] == ' ') {
@@ -424,14 +435,13 @@ int rp_parse_syslog_line(const char *line, size_t len, time_t now, struct rp_lin
                 tm.tm_mon = (int)(m - months) / 3;
                 tm.tm_mday = (p[4] == ' ' ? 0 : p[4] - '0') * 10 + (p[5] - '0');
                 tm.tm_year = nt.tm_year;
-                out->when = mktime(&tm);
-                if (out->when > now + 86400) {
-                        tm = (struct tm){ .tm_isdst = -1, .tm_year = nt.tm_year - 1, .tm_mon = (int)(m - months) / 3,
-                                          .tm_mday = (p[4] == ' ' ? 0 : p[4] - '0') * 10 + (p[5] - '0') };
-                        num(p + 7, 2, &tm.tm_hour);
-                        num(p + 10, 2, &tm.tm_min);
-                        num(p + 13, 2, &tm.tm_sec);
-                        out->when = mktime(&tm);
+                struct tm prev = tm;
+                /* "Dec  0" or "Feb 30" is no time; nor 25:00. */
+                out->when = tm_exact(mktime, &tm);
+                if (out->when == (time_t)-1 || out->when > now + 86400) {
+                        prev.tm_year--;
+                        if ((out->when = tm_exact(mktime, &prev)) == (time_t)-1)
+                                return -1;
                 }
                 p += 15;
         } else
@@ -490,12 +500,8 @@ int rp_parse_time(const char *s, time_t now, time_t *out)
                 return -1;
         tm = (struct tm){ .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
                           .tm_sec = sec, .tm_isdst = -1 };
-        *out = mktime(&tm);
-        /* mktime() normalizes 2026-02-30 to March: refuse what it moved. */
-        if (*out == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
-            tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != sec)
-                return -1;
-        return 0;
+        *out = tm_exact(mktime, &tm); /* not 2026-02-30 as March 2 */
+        return *out == (time_t)-1 ? -1 : 0;
 }
 
 const char *rp_refusal_reason(const char *t, size_t len)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -46,6 +47,21 @@ static inline int steal_fd(int *fd)
 static inline bool streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
+}
+
+/* A broken-down time as seconds, only if it names a real time:
+ * mktime()/timegm() (conv) normalise, so that "Feb 30" or 25:00 would
+ * otherwise pass for another day or hour.  (time_t)-1 if it moved. */
+static inline time_t tm_exact(time_t (*conv)(struct tm *), struct tm *tm)
+{
+        struct tm want = *tm;
+        time_t t = conv(tm);
+
+        if (t == (time_t)-1 || tm->tm_year != want.tm_year || tm->tm_mon != want.tm_mon ||
+            tm->tm_mday != want.tm_mday || tm->tm_hour != want.tm_hour || tm->tm_min != want.tm_min ||
+            tm->tm_sec != want.tm_sec)
+                return (time_t)-1;
+        return t;
 }
 
 /* Write a one-line reason into err and return -1: the error style of the

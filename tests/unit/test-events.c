@@ -162,6 +162,11 @@ static void checks(void)
         CHECK(ev_parse_time("2026-12-06T01:02:03.456", &end) < 0 && ev_parse_time("2026-12-06T01:02:03Z", &end) < 0 &&
                       ev_parse_time("2026-12-06T01:02:03.456Zx", &end) < 0,
               "malformed end times refused");
+        /* Found by fuzz-events: timegm() made these another time. */
+        CHECK(ev_parse_time("2026-74-06T01:02:03.456Z", &end) < 0 && ev_parse_time("2026-02-30T01:02:03.456Z", &end) < 0 &&
+                      ev_parse_time("2026-12-06T24:02:03.456Z", &end) < 0 &&
+                      ev_parse_time("2026-12-06T01:02:60.456Z", &end) < 0,
+              "end times that name no time refused");
         ev_parse_time("2026-12-06T01:02:03.456Z", &end);
         st.st_mtim = end;
         st.st_mtim.tv_nsec = 456999999;

@@ -231,6 +231,17 @@ static void lines(void)
         CHECK(rp_parse_syslog_line(s, strlen(s), now, &l) < 0, "tag without a pid");
         s = "garbage";
         CHECK(rp_parse_syslog_line(s, strlen(s), now, &l) < 0, "garbage");
+        /* Found by fuzz-recparse: these passed as another day or hour. */
+        static const char *const moved[] = { "<86>Dec  0 01:02:03 sftpjail[42]: m", "Feb 30 01:02:03 h sftpjail[1]: m",
+                                             "Dec  6 24:00:00 h sftpjail[1]: m", "Dec  6 01:60:00 h sftpjail[1]: m",
+                                             "2025-13-06T01:02:03Z h sftpjail[1]: m",
+                                             "2025-12-06T01:02:61+01:00 h sftpjail[1]: m" };
+        for (size_t i = 0; i < ELEMENTSOF(moved); i++)
+                CHECK(rp_parse_syslog_line(moved[i], strlen(moved[i]), now, &l) < 0, "no such time: '%.15s'", moved[i]);
+        s = "D\0c  6 01:02:03 host sftpjail[7]: m"; /* strstr() found "D" in "...Dec" */
+        CHECK(rp_parse_syslog_line(s, 35, now, &l) < 0, "a month name with a NUL in it");
+        s = "Feb 29 01:02:03 host sftpjail[7]: m"; /* none in 2025: the year before's is 2024's */
+        CHECK(rp_parse_syslog_line(s, strlen(s), now, &l) == 0 && l.when == 1709168523, "Feb 29 of the leap year before");
 }
 
 static void times(void)
