@@ -415,8 +415,10 @@ static char *reader(char *buf, int size, void *stream)
                 return NULL;
         st->line++;
         /* inih hands us a fixed buffer: the rest of a longer line would
-         * come back as a line of its own.  Refuse rather than guess. */
-        if (!strchr(line, '\n') && more_input(st))
+         * come back as a line of its own.  Refuse rather than guess; and a
+         * last line without its newline that fills the buffer is as long
+         * (else the same line is refused once a line follows it: fuzz-ctl). */
+        if (!strchr(line, '\n') && (more_input(st) || strlen(line) >= (size_t)size - 1))
                 fail(st, "line longer than %d characters", size - 2);
 
         char sec[sizeof(st->section)];
