@@ -432,7 +432,8 @@ static char *reader(char *buf, int size, void *stream)
 
 int config_section_line(const char *line, char *sec, size_t seclen)
 {
-        const char *p = line + strspn(line, " \t");
+        /* As inih skips: "\v[group x]" is a header to it (fuzz-config). */
+        const char *p = line + strspn(line, INI_SPACE);
         size_t len = strcspn(p, "\r\n");
         const char *close = memchr(p, ']', len);
 
@@ -440,7 +441,7 @@ int config_section_line(const char *line, char *sec, size_t seclen)
                 return 0;
         /* inih takes the section up to the first ']' and ignores the rest
          * of the line: anything there but a comment would be lost. */
-        const char *rest = close + 1 + strspn(close + 1, " \t");
+        const char *rest = close + 1 + strspn(close + 1, INI_SPACE);
         if (rest < p + len && *rest != ';' && *rest != '#')
                 return -1;
         snprintf(sec, seclen, "%.*s", (int)(close - p - 1), p + 1);

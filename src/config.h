@@ -90,6 +90,10 @@ void config_free(struct config *c);
  * sftpjailctl's editor (ctl-args.c) see headers the same way. */
 int config_section_line(const char *line, char *sec, size_t seclen);
 
+/* inih's white space is isspace(3): what it skips before a header or a
+ * key, and after ']' (a vertical tab indents as well as a space). */
+#define INI_SPACE " \t\v\f\r"
+
 const char *access_to_string(enum access a);
 enum access access_from_string(const char *s);
 

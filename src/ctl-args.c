@@ -159,7 +159,7 @@ static bool find_user_section(const char *text, const char *name, size_t *start,
                         *start = (size_t)(p - text);
                         const char *q = *eol ? eol + 1 : eol;
                         while (*q) {
-                                const char *t = q + strspn(q, " \t");
+                                const char *t = q + strspn(q, INI_SPACE);
                                 if (*t == '[')
                                         break;
                                 q = strchrnul(q, '\n');
@@ -186,9 +186,7 @@ static void write_keys(FILE *f, const struct ctl_user_keys *k)
                 fprintf(f, "quota_files = %s\n", k->quota_files);
 }
 
-/* inih's white space is isspace(3), and it takes '=' or ':' after a key. */
-#define INI_SPACE " \t\v\f\r"
-
+/* inih takes '=' or ':' after a key (and INI_SPACE, config.h). */
 /* Does the line's text k (after its indentation) set `key`? */
 static bool is_key(const char *k, const char *key)
 {

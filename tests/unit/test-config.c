@@ -256,6 +256,16 @@ int main(void)
                       c.n_rules == 2 && c.rules[0].s.access == ACCESS_UNSET && c.rules[1].s.access == ACCESS_HOME,
               "a comment after a header: the keys below are that section's (%s)", err);
         config_free(&c);
+        /* Found by fuzz-config: inih skips a vertical tab before a header
+         * as it skips a space; the keys below went to the section before. */
+        CHECK(config_parse_string("[user alice]\n\v[user bob]\naccess = home\n", "t.conf", &c, err, sizeof(err)) == 0 &&
+                      c.n_rules == 2 && c.rules[0].s.access == ACCESS_UNSET && c.rules[1].s.access == ACCESS_HOME,
+              "a header indented with a vertical tab is a header (%s)", err);
+        config_free(&c);
+        CHECK(config_parse_string("[user alice]\n[user bob]\f; note\naccess = home\n", "t.conf", &c, err, sizeof(err)) == 0 &&
+                      c.n_rules == 2 && c.rules[1].s.access == ACCESS_HOME,
+              "a form feed before a header's comment (%s)", err);
+        config_free(&c);
         CHECK(fails_at("\xef\xbb\xbf[user a]\naccess = home\n", 2, "not understood"),
               "a header only inih sees (after a BOM) is refused, not merged");
         check_long_lines();
