@@ -66,8 +66,8 @@ static void put_escaped(struct text *t, const char *s, size_t n)
 
 static bool quoted_key(const char *name)
 {
-        return streq(name, "path") || streq(name, "to") || streq(name, "key") || streq(name, "error") ||
-               streq(name, "detail");
+        return streq(name, "path") || streq(name, "to") || streq(name, "key") || streq(name, "host") ||
+               streq(name, "error") || streq(name, "detail");
 }
 
 /* key=value pairs from field i on, as the supervisor writes them. */
