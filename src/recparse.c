@@ -405,6 +405,8 @@ int rp_parse_syslog_line(const char *line, size_t len, time_t now, struct rp_lin
             num(p + 14, 2, &tm.tm_min) && p[16] == ':' && num(p + 17, 2, &tm.tm_sec)) {
                 /* RFC 3339: 2026-12-06T01:02:03[.frac](Z|+hh:mm) */
                 long off = 0;
+                if (tm.tm_year < 1970) /* no log line of ours is older */
+                        return -1;
                 tm.tm_year -= 1900;
                 tm.tm_mon -= 1;
                 p += 19;
@@ -492,7 +494,9 @@ int rp_parse_time(const char *s, time_t now, time_t *out)
         }
         if (n != 10 && n != 16 && n != 19)
                 return -1;
-        if (!num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) || s[7] != '-' || !num(s + 8, 2, &d))
+        /* Years before 1970: no record of ours is older, and strftime()
+         * would not write them back as four digits. */
+        if (!num(s, 4, &y) || y < 1970 || s[4] != '-' || !num(s + 5, 2, &mo) || s[7] != '-' || !num(s + 8, 2, &d))
                 return -1;
         if (n >= 16 && ((s[10] != ' ' && s[10] != 'T') || !num(s + 11, 2, &h) || s[13] != ':' || !num(s + 14, 2, &mi)))
                 return -1;

@@ -240,6 +240,12 @@ static void lines(void)
                 CHECK(rp_parse_syslog_line(moved[i], strlen(moved[i]), now, &l) < 0, "no such time: '%.15s'", moved[i]);
         s = "D\0c  6 01:02:03 host sftpjail[7]: m"; /* strstr() found "D" in "...Dec" */
         CHECK(rp_parse_syslog_line(s, 35, now, &l) < 0, "a month name with a NUL in it");
+        s = "0026-12-06T01:02:03.123456+01:00 host sftpjail[7]: m";
+        CHECK(rp_parse_syslog_line(s, strlen(s), now, &l) < 0, "an RFC 3339 time before 1970 is no time of ours");
+        {
+                time_t t0;
+                CHECK(rp_parse_time("0422-04-03", now, &t0) < 0, "--since 0422-04-03: refused (before 1970)");
+        }
         s = "Feb 29 01:02:03 host sftpjail[7]: m"; /* none in 2025: the year before's is 2024's */
         CHECK(rp_parse_syslog_line(s, strlen(s), now, &l) == 0 && l.when == 1709168523, "Feb 29 of the leap year before");
 }
