@@ -178,7 +178,11 @@ def direct(supervise, session):
         os.close(ready_w)
         assert os.read(ready_r, 1) == b"R"
         note_w.close()      # no listener
-        os.close(status_w)  # "exec": EOF, sftp-server started
+        # "exec": the supervisor tells an exec from a death by the child's
+        # name, which the kernel changes at exec; then EOF on the status pipe.
+        with open("/proc/self/comm", "w") as comm:
+            comm.write("sftp-server")
+        os.close(status_w)
         assert len(DIRECT_RECORDS[1]) > 4096 and len(DIRECT_RECORDS[5]) == LOG_MAX + 2
         for r in DIRECT_RECORDS:
             log_w.send(r)
