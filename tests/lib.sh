@@ -226,6 +226,18 @@ standard_setup() {
         start_syslog
 }
 
+# host_snapshot NAME PROCS: what a session may leak, into $W/NAME.*: the
+# mounts of the real host (pid 1) and of this test's namespace without
+# their ids (a remount renumbers nothing, a leak adds lines), the processes
+# whose "user comm" line matches the regex PROCS (zombies left to init by a
+# test before us are on their way out: not counted), and sshd's fds.
+host_snapshot() {
+        cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
+        cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
+        ps -eo stat=,user:32=,comm= | awk '$1 !~ /^Z/ {print $2, $3}' | grep -E "$2" | sort >"$W/$1.ps" || true
+        ls /proc/"$SSHD_PID"/fd | sort >"$W/$1.fd"
+}
+
 # One jailed user $U with the default rules, and sshd for it; H is the
 # home.  The common start of tests about one user's sessions.
 one_jailed_user() {

@@ -24,12 +24,7 @@ SLOTS=${NETNS%/*}/sessions
 _ssh_opts
 SSHO=("${SSH_OPTS[@]}" -o ConnectTimeout=120); SSHO[${#SSHO[@]}-4]=-p
 
-snapshot() {
-        cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
-        cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
-        ps -eo user:32,comm --no-headers | grep -E "^$U " | sort >"$W/$1.ps" || true
-        ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
-}
+snapshot() { host_snapshot "$1" "^$U "; }
 # Slots held: the OFD locks on the user's slot file.
 slots_held() {
         local id

@@ -18,15 +18,7 @@ head -c 200k /dev/urandom >"$W/blob"
 N=${CHURN_SESSIONS:-200}
 C=${CHURN_CONCURRENT:-30}
 
-snapshot() {
-        # Mounts of the real host (pid 1) and of this test's namespace,
-        # without their ids (a remount renumbers nothing, a leak adds lines).
-        cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
-        cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
-        # Zombies left to init by the test before us are on their way out.
-        ps -eo stat=,user:32=,comm= | awk '$1 !~ /^Z/ {print $2, $3}' | grep -E "^($U) |sftp-server|sftpjail" | sort >"$W/$1.ps" || true
-        ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
-}
+snapshot() { host_snapshot "$1" "^($U) |sftp-server|sftpjail"; }
 snapshot before
 
 fail=0

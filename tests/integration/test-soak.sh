@@ -37,12 +37,7 @@ _ssh_opts
 SSHO=("${SSH_OPTS[@]}"); SSHO[${#SSHO[@]}-2]=-p
 head -c 64k /dev/urandom >"$W/blob"
 
-snapshot() {
-        cut -d' ' -f4- /proc/1/mountinfo | sort >"$W/$1.mnt1"
-        cut -d' ' -f4- /proc/self/mountinfo | sort >"$W/$1.mnt"
-        ps -eo user:32,comm --no-headers | grep -E "^$U " | sort >"$W/$1.ps" || true
-        ls /proc/$SSHD_PID/fd | sort >"$W/$1.fd"
-}
+snapshot() { host_snapshot "$1" "^$U "; }
 # The supervisor of USER's only live session: sftp-server's parent.
 supervisor_of() {
         local p
