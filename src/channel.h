@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The client's half of the SFTP channel, relayed by the supervisor.
  *
- * idle_timeout is measured on the channel itself: for a session with an
- * idle timeout, sftp-server's stdin is a pipe from the supervisor, which
- * moves what sshd delivers into it with splice(2) (pipe to pipe: the pages
- * move, nothing is copied) and notes when the client last sent a byte.
- * Log lines play no part, so a client cannot look busy by provoking them,
- * nor look idle while it sends requests sftp-server does not log.  The
- * other direction (sftp-server to the client) is not relayed: a client
- * that only receives a long download still sends its READ requests. */
+ * sftp-server's stdin is a pipe from the supervisor, which moves what sshd
+ * delivers into it with splice(2) (pipe to pipe: the pages move, nothing
+ * is copied).  Three things need it:
+ *   - idle_timeout is measured on the channel itself (when the client
+ *     last sent a byte).  Log lines play no part, so a client cannot look
+ *     busy by provoking them, nor look idle while it sends requests
+ *     sftp-server does not log;
+ *   - idle_timeout and max_session_time end a session as a client does,
+ *     with EOF on sftp-server's stdin;
+ *   - order: a client request is passed on only once the supervisor has
+ *     read all sftp-server logged before it (supervisor.c, drain_log).
+ * The other direction (sftp-server to the client) is not relayed: a
+ * client that only receives a long download still sends its READ
+ * requests. */
 #pragma once
 
 #include <stdbool.h>

@@ -15,9 +15,9 @@
  *   log socket, its end    <------   fd SESSION_LOG_FD (stderr): one
  *                                    sftp-server log message per record
  *   ready pipe, write end  ------>   one byte once the supervisor runs
- *   channel pipe, write end ----->   stdin, when the session has an
- *   (the client's channel stays      idle_timeout: the supervisor relays
- *   the supervisor's stdin)          what the client sends (channel.h)
+ *   channel pipe, write end ----->   stdin: the supervisor relays what
+ *   (the client's channel stays      the client sends (channel.h)
+ *   the supervisor's stdin)
  *   session slot fd (max_sessions): held by the supervisor, closed in the jail
  *
  * The launcher then execs the supervisor with the argv built by
@@ -62,8 +62,9 @@ enum supervise_arg {
         SUPERVISE_ARG_READY_FD,  /* pipe: we write one byte once running */
         SUPERVISE_ARG_SLOT_FD,   /* the session slot (max_sessions, slots.h), held for the
                                   * session's life, or -1 */
-        SUPERVISE_ARG_CHANNEL_FD, /* pipe to sftp-server's stdin when the supervisor relays the
-                                   * client's half of the channel (its own stdin: channel.h), or -1 */
+        SUPERVISE_ARG_CHANNEL_FD, /* pipe to sftp-server's stdin: the supervisor relays the
+                                   * client's half of the channel (its own stdin: channel.h); the
+                                   * launcher always passes one, -1 (no relay) is for tests */
         SUPERVISE_ARG_IDLE,      /* idle_timeout in seconds, 0 = none (needs CHANNEL-FD) */
         SUPERVISE_ARG_MAX_TIME,  /* max_session_time in seconds, 0 = none */
         SUPERVISE_ARG_AUDIT,     /* "required" (end the session when its records cannot be

@@ -141,7 +141,7 @@ struct child_args {
         char **envp;
         int status_w, log_w, ready_r;
         int slot_fd; /* the session slot (max_sessions), or -1: the supervisor's */
-        int chan_r;  /* the relayed channel (idle_timeout...): sftp-server's stdin, or -1 */
+        int chan_r;  /* the relayed channel: sftp-server's stdin */
         int netns; /* the shared network namespace, or -1: cloned a new one */
 };
 
@@ -192,7 +192,7 @@ static _noreturn_ void jail_child(struct child_args *a)
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 die_errno("sigprocmask");
-        if (dup2(a->log_w, SESSION_LOG_FD) < 0 || (a->chan_r >= 0 && dup2(a->chan_r, STDIN_FILENO) < 0))
+        if (dup2(a->log_w, SESSION_LOG_FD) < 0 || dup2(a->chan_r, STDIN_FILENO) < 0)
                 die_errno("dup2");
         close(a->log_w);
         closep(&a->chan_r);
@@ -394,13 +394,14 @@ int main(int argc, char **argv)
             socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, log_pipe) < 0 ||
             pipe2(ready_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
-        /* idle_timeout, max_session_time: the supervisor relays the
-         * client's half of the channel (channel.h), so that idleness is
-         * measured on the channel and the session ends as a client ends
-         * it, with EOF. */
+        /* The supervisor relays the client's half of the channel
+         * (channel.h): idleness is measured on the channel, a session
+         * ends as a client ends it (EOF), and no request of the client
+         * reaches sftp-server before the supervisor has read all that
+         * sftp-server logged before it answered the last one (records.h:
+         * a bare "Failure" is explained while its cause is still there). */
         int chan_pipe[2] = { -1, -1 };
-        bool relay = pol.limits.idle_timeout > 0 || pol.limits.max_session_time > 0;
-        if (relay && pipe2(chan_pipe, O_CLOEXEC) < 0)
+        if (pipe2(chan_pipe, O_CLOEXEC) < 0)
                 die_errno("pipe");
 
         /* Block the signals the supervisor takes through a signalfd before
@@ -450,9 +451,9 @@ int main(int argc, char **argv)
                 die_errno("PR_SET_NO_NEW_PRIVS");
         jail_close(&jail);
         /* sftp-server alone holds the channel's output: when it exits,
-         * sshd sees EOF at once.  The input is ours to relay, or its. */
+         * sshd sees EOF at once.  The input is ours to relay. */
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || (!relay && dup2(devnull, STDIN_FILENO) < 0) || dup2(devnull, STDOUT_FILENO) < 0)
+        if (devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0)
                 die_errno("/dev/null");
         close(devnull);
         STAGE(STAGE_PARENT_DROP);

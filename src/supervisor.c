@@ -235,10 +235,10 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
  * up within the request) with "Failure" and no message of its own
  * (records.h), and so an open that failed for want of space.  If the
  * filesystem of the file's directory is full now, say so.  Asked when the
- * "Failure" arrives, before the client has heard of it and could free
- * space (sftp-server logs it before it answers); late only if the sink
- * held us back (log.h).  Looked up as the user (whose ids we run with),
- * the last component not followed. */
+ * "Failure" is read, before any request the client sent after hearing of
+ * it has reached sftp-server (drain_log): the client itself cannot have
+ * freed space since.  Looked up as the user (whose ids we run with), the
+ * last component not followed. */
 static const char *full_filesystem(void *ctx, const char *name, size_t len)
 {
         const struct session *s = ctx;
@@ -473,13 +473,14 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
 }
 
 /* One record per recvmsg(): the socket keeps sftp-server's message
- * boundaries (SOCK_SEQPACKET).  Returns false at EOF.
+ * boundaries (SOCK_SEQPACKET).  Returns 1 when it read one, 0 when none
+ * waits, -1 at EOF.
  *
  * A read of 0 bytes is either EOF or an empty record (which only a
  * subverted sftp-server sends, to make us stop reading).  With SO_PASSCRED
  * set on our end, every record, empty or not, comes with SCM_CREDENTIALS
  * and EOF with nothing: that tells them apart. */
-static bool read_log(struct session *s)
+static int read_log(struct session *s)
 {
         char rec[SESSION_LOG_RECORD_MAX];
         struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
@@ -491,15 +492,15 @@ static bool read_log(struct session *s)
         ssize_t n = recvmsg(s->log_fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
         if (n < 0)
-                return errno == EAGAIN || errno == EINTR;
+                return errno == EAGAIN || errno == EINTR ? 0 : -1;
         if (n > 0) {
                 forward_record(s, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec), (size_t)n);
-                return true;
+                return 1;
         }
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-                        return true; /* an empty record */
-        return false;
+                        return 1; /* an empty record */
+        return -1;
 }
 
 /* The sink has taken nothing for LOG_STALL_SECONDS while the session
@@ -517,6 +518,35 @@ static bool sink_stalled(void)
 static bool log_paused(void)
 {
         return log_queue_busy() && !log_queue_lost() && !sink_stalled();
+}
+
+/* Read what sftp-server has logged, at most LOG_DRAIN_MAX records (then
+ * poll() comes back at once for the rest).  True when nothing it logged
+ * is left unread: the log is at EOF, or no record waits.
+ *
+ * sftp-server logs a request's outcome before it answers it, and the
+ * client's next request comes to us (the relay, channel.h) only after
+ * that answer: so a request passed on only when this is true reaches
+ * sftp-server after the supervisor has taken in everything said about the
+ * ones before it (a bare "Failure" is explained while its cause is still
+ * there, records.h). */
+#define LOG_DRAIN_MAX 64
+static bool drain_log(struct session *s)
+{
+        for (int i = 0; i < LOG_DRAIN_MAX; i++) {
+                if (s->log_fd < 0)
+                        return true;
+                if (log_paused())
+                        return false;
+                int r = read_log(s);
+                if (r == 0)
+                        return true;
+                if (r < 0) {
+                        close(s->log_fd);
+                        s->log_fd = -1;
+                }
+        }
+        return false;
 }
 
 /* -1 (no timeout) or the sooner of a and b. */
@@ -683,7 +713,8 @@ int supervise(struct session *s)
         struct timespec kill_at = { 0 };
         while (!child_done || s->log_fd >= 0 || s->status_fd >= 0) {
                 short chan_events = 0;
-                int chan_fd = s->relay && !child_done ? channel_poll_fd(&s->chan, &chan_events) : -1;
+                /* While the sink is behind, the client waits too (drain_log). */
+                int chan_fd = s->relay && !child_done && !log_paused() ? channel_poll_fd(&s->chan, &chan_events) : -1;
                 struct pollfd p[7] = {
                         { .fd = sfd, .events = POLLIN },
                         { .fd = s->status_fd, .events = POLLIN },
@@ -757,14 +788,12 @@ int supervise(struct session *s)
                         close(s->listener_fd);
                         s->listener_fd = -1;
                 }
-                if (p[5].revents)
-                        channel_pump(&s->chan);
                 if (p[6].revents)
                         log_queue_flush(); /* a sink gone for good counts as lost */
-                if ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) && !read_log(s)) {
-                        close(s->log_fd);
-                        s->log_fd = -1;
-                }
+                /* The log before the channel, and all of it (drain_log). */
+                bool caught_up = drain_log(s);
+                if (p[5].revents && caught_up)
+                        channel_pump(&s->chan);
         }
 
         if (start_pending && execd_at_exit) {

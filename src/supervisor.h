@@ -47,9 +47,10 @@ struct session {
         char refused[64];    /* name of the syscall that ended the session */
         uint64_t bytes_read, bytes_written, files_opened;
         uint64_t files_unmeasured; /* closes whose message sftp-server cut short */
-        /* Limits (sftpjail.conf(5) LIMITS).  With either, the client's
-         * half of the channel is relayed (channel.h), so that the session
-         * can be ended the way a client ends it: sftp-server sees EOF and
+        /* The client's half of the channel, relayed (channel.h; the
+         * launcher always relays it, CHANNEL-FD -1 is for tests of the
+         * supervisor alone).  Limits (sftpjail.conf(5) LIMITS) end a
+         * session the way a client ends it: sftp-server sees EOF and
          * closes its handles; SIGKILL follows if it has not ended after
          * SUPERVISE_END_GRACE seconds. */
         bool relay;            /* chan is in use */

@@ -15,6 +15,9 @@ CONF=$TESTROOT/etc/sftpjail.conf
 KEYS=$TESTROOT/keys
 CLIENT_KEY=$TESTROOT/client/id_ed25519
 SYSLOG=$TESTROOT/syslog.txt
+# sshd's log (start_sshd), begun empty by each test (setup_testroot): a
+# client port or a user name seen in it is this test's, not an earlier one's.
+SSHD_LOG=$TESTROOT/sshd/sshd.log
 PY=/usr/bin/python3
 SFTP_SERVER=${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
 CTL=$BUILD/src/sftpjailctl
@@ -62,6 +65,7 @@ setup_testroot() {
         [ -f "$TESTROOT/sshd/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$TESTROOT/sshd/host_ed25519"
         getent group sftpjail-test >/dev/null || groupadd -r sftpjail-test
         mkdir -p /run/sshd
+        : >"$SSHD_LOG"
 }
 
 # make_user NAME [SHELL]: a jailed user with home $TESTROOT/home/NAME
@@ -169,7 +173,7 @@ Subsystem sftp $SFTP_SERVER
 $extra
 CFG
         /usr/sbin/sshd -t -f "$TESTROOT/sshd/sshd_config" || bail "sshd -t failed"
-        /usr/sbin/sshd -f "$TESTROOT/sshd/sshd_config" -E "$TESTROOT/sshd/sshd.log" || bail "sshd failed to start"
+        /usr/sbin/sshd -f "$TESTROOT/sshd/sshd_config" -E "$SSHD_LOG" || bail "sshd failed to start"
         local i
         for i in $(seq 1 100); do
                 [ -s "$TESTROOT/sshd/sshd.pid" ] && "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null && break

@@ -63,8 +63,8 @@ close_gate() {
 }
 
 snapshot before
-# sshd's log is appended to by every test's sshd: only this one's lines.
-SSHD_LOG_FROM=$(($(wc -l <"$TESTROOT/sshd/sshd.log") + 1))
+# sshd's log from here on: the bursts' lines.
+SSHD_LOG_FROM=$(($(wc -l <"$SSHD_LOG") + 1))
 refused0=$(refusals)
 burst b1 "$N"
 served=$(pgrep -u $U -x sftp-server | wc -l)
@@ -92,7 +92,7 @@ check "while full, the launcher's refusal is one line naming the limit" \
         bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -q "^sftpjail: login refused: the user already has $2 sessions (max_sessions = $2)$" <<<"$1"' _ "$err" "$MAX"
 check "each refusal is logged once ($(($(refusals) - refused0)))" [ $(($(refusals) - refused0)) -eq $((N - MAX + 1)) ]
 check "$MAX sessions started, no more" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$MAX" ]
-check "sshd dropped no connection (MaxStartups)" bash -c '! tail -n "+$2" "$1" | grep -q "drop connection"' _ "$TESTROOT/sshd/sshd.log" "$SSHD_LOG_FROM"
+check "sshd dropped no connection (MaxStartups)" bash -c '! tail -n "+$2" "$1" | grep -q "drop connection"' _ "$SSHD_LOG" "$SSHD_LOG_FROM"
 close_gate
 check "the served sessions end cleanly ($MAX)" \
         [ "$(grep -c "user=$U session end exit=0" "$SYSLOG")" -eq "$MAX" ]

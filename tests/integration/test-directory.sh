@@ -254,8 +254,6 @@ sshd_jail_match | sed -e "s/^Match Group sftpjail-test\$/Match Group sftpjail-te
 grep -q "^Match Group sftpjail-test,$GROUP$" "$W/match.conf" && grep -q "^	AuthorizedKeysCommand /usr/bin/sss_ssh_authorizedkeys %u$" "$W/match.conf" &&
         grep -q "^	AuthorizedKeysCommandUser nobody$" "$W/match.conf" || bail "the sshd drop-in has no directory lines"
 GRACE=10
-SSHD_LOG=$TESTROOT/sshd/sshd.log
-touch "$SSHD_LOG"
 # sshd_log_since LINE PATTERN: sshd's log from LINE on has PATTERN.
 sshd_log_since() { tail -n "+$1" "$SSHD_LOG" | grep -q -- "$2"; }
 LOG0=$(($(wc -l <"$SSHD_LOG") + 1))

@@ -85,4 +85,39 @@ check "... the client was told" grep -q "Failure" <<<"$out"
 check "... the record names the lack of space" \
         wait_log "user=$U event=transfer direction=upload status=failed .*path=\"$UP/short\".* error=\"No space left on device" 5
 diag "$(grep "path=\"$UP/short\"" "$SYSLOG")"
+
+# The same with a supervisor that is slow to read sftp-server's log: here
+# stopped (SIGSTOP) for the whole batch.  The client's requests pass
+# through it (channel.h), so none reaches sftp-server before the supervisor
+# has read what sftp-server said of the ones before: the client cannot free
+# the space before the failure is looked at.  (Without the relay the batch
+# would run to its end while the supervisor sleeps, and the record would
+# find room again.)
+avail=$(($(stat -f -c '%a*%S' "$UP")))
+head -c $((avail - 8192)) /dev/zero >"$UP/filler" 2>/dev/null; chown $U:$U "$UP/filler"
+mkfifo "$W/batch"
+sftp_batch $U <"$W/batch" >"$W/slow.out" 2>&1 &
+client=$!
+exec {BATCH}>"$W/batch"
+echo "ls uploads" >&$BATCH
+check "slow supervisor: the session started" wait_log "user=$U session start .*" 10
+sup=''
+for _ in $(seq 1 100); do
+        sup=$(pgrep -u $U -f "sftpjail-supervise" | head -1); [ -n "$sup" ] && break; sleep 0.05
+done
+check "... its supervisor is found" [ -n "$sup" ]
+kill -STOP "$sup"
+printf -- '-put %s uploads/slow\nrm uploads/slow\nrm uploads/filler\n' "$W/one-write" >&$BATCH
+exec {BATCH}>&-
+sleep 2
+check "... the client waits while the supervisor is stopped" kill -0 $client
+check "... nothing was removed meanwhile" [ -e "$UP/filler" ]
+kill -CONT "$sup"
+wait $client; rc=$?
+diag "$(cat "$W/slow.out")"
+check "... the session goes on (rc=$rc)" [ $rc -eq 0 ]
+check "... the filler is gone after the batch" [ ! -e "$UP/filler" ]
+check "... the record names the lack of space" \
+        wait_log "user=$U event=transfer direction=upload status=failed .*path=\"$UP/slow\".* error=\"No space left on device" 5
+diag "$(grep "path=\"$UP/slow\"" "$SYSLOG")"
 done_testing

@@ -61,7 +61,6 @@ write_config <<CFG
 max_sessions = $VMAX
 CFG
 start_sshd < <(echo "MaxStartups 300"; echo "AcceptEnv SFTPJAIL_TEST_PAUSE_AT"; sshd_jail_match)
-SSHD_LOG=$TESTROOT/sshd/sshd.log
 
 # 100 in both builds: the ASan one takes about as long (41 s against 46 s
 # on the idle test machine, docs/reliability.md).

@@ -19,8 +19,7 @@ start_sshd < <(sshd_jail_match | sed "s/^Match Group sftpjail-test$/Match Group 
 W=$(mktemp -d); on_exit "rm -rf $W"
 echo data >"$W/f"
 MSG="sftpjail: login refused: this account is for SFTP only"
-SSHD_LOG=$TESTROOT/sshd/sshd.log
-# Lines sshd logged since the mark (its log is appended to across tests).
+# Lines sshd logged since the mark.
 mark_sshd_log() { SSHD_MARK=$(wc -l <"$SSHD_LOG"); }
 sshd_log_since() { tail -n +$((SSHD_MARK + 1)) "$SSHD_LOG"; }
 
