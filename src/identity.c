@@ -95,11 +95,77 @@ int identity_of_caller(struct identity *id, char *err, size_t errlen)
         return fill(id, pw, getuid(), getgid(), gids, n, err, errlen);
 }
 
-/* ---- the caller, looked up in a child, within a bound ----
- * The child's answer on a pipe: "O" then name, home, primary group ("" =
- * none) and the groups, each NUL-terminated; or "E" then the error text.
- * The names cannot hold a NUL, and none is empty (identity_name_ok()). */
+/* ---- the caller, looked up in a child, within a bound ---- */
 #define LOOKUP_REPLY_MAX (64 * 1024 + POLICY_MAX_GROUPS * 1024)
+
+int identity_encode(const struct identity *id, char **buf, size_t *len)
+{
+        FILE *f = open_memstream(buf, len);
+
+        if (!f)
+                return -1;
+        fprintf(f, "O%s%c%s%c%s%c", id->name, 0, id->home, 0, id->group ? id->group : "", 0);
+        for (size_t i = 0; i < id->n_groups; i++)
+                fprintf(f, "%s%c", id->groups[i], 0);
+        fputc(0, f); /* the end */
+        if (fclose(f) != 0) {
+                free(*buf);
+                *buf = NULL;
+                return -1;
+        }
+        return 0;
+}
+
+static int malformed(char *err, size_t errlen)
+{
+        return errorf(err, errlen, "the user and group lookup gave a malformed answer");
+}
+
+int identity_decode(const char *buf, size_t len, struct identity *id, char *err, size_t errlen)
+{
+        const char *p = buf + 1, *end = buf + len;
+        const char *f[3];
+
+        *id = (struct identity){ .uid = getuid(), .gid = getgid() };
+        if (len == 0)
+                return malformed(err, errlen);
+        if (buf[0] == 'E') {
+                /* Our own errorf() text: printable, or not ours. */
+                for (size_t i = 1; i < len; i++)
+                        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+                                return malformed(err, errlen);
+                return errorf(err, errlen, "%.*s", (int)(len - 1), buf + 1);
+        }
+        if (buf[0] != 'O' || buf[len - 1] != '\0')
+                return malformed(err, errlen);
+        for (size_t i = 0; i < 3; i++) {
+                if (p >= end)
+                        return malformed(err, errlen);
+                f[i] = p;
+                p += strlen(p) + 1; /* within: the last byte is a NUL */
+        }
+        if (!identity_name_ok(f[0]) || !identity_name_ok(f[1]) || (*f[2] && !identity_name_ok(f[2])))
+                return malformed(err, errlen);
+        if (!(id->name = strdup(f[0])) || !(id->home = strdup(f[1])) || (*f[2] && !(id->group = strdup(f[2]))))
+                goto oom;
+        /* The groups, up to the empty name that ends them, the last byte. */
+        for (; p < end - 1; p += strlen(p) + 1) {
+                if (!identity_name_ok(p)) {
+                        identity_free(id);
+                        return malformed(err, errlen);
+                }
+                if (add_group(id, p) < 0)
+                        goto oom;
+        }
+        if (p != end - 1) { /* the third field was the last: no end */
+                identity_free(id);
+                return malformed(err, errlen);
+        }
+        return 0;
+oom:
+        identity_free(id);
+        return errorf(err, errlen, "out of memory");
+}
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -119,7 +185,6 @@ static _noreturn_ void lookup_child(int fd)
 {
         struct identity id = { 0 };
         char err[1024];
-        FILE *f;
         char *buf = NULL;
         size_t len = 0;
         struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -130,50 +195,20 @@ static _noreturn_ void lookup_child(int fd)
          * raw capset(2): identity.c links no libcap). */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || syscall(SYS_capset, &hdr, none) < 0)
                 _exit(2);
-        if (!(f = open_memstream(&buf, &len)))
-                _exit(2);
         if (identity_of_caller(&id, err, sizeof(err)) < 0) {
-                fprintf(f, "E%s", err);
-        } else {
-                fprintf(f, "O%s%c%s%c%s%c", id.name, 0, id.home, 0, id.group ? id.group : "", 0);
-                for (size_t i = 0; i < id.n_groups; i++)
-                        fprintf(f, "%s%c", id.groups[i], 0);
+                char e[sizeof(err) + 1];
+                int n = snprintf(e, sizeof(e), "E%s", err);
+                /* Printable only (identity_decode): strerror() texts are. */
+                for (int i = 1; i < n; i++)
+                        if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f)
+                                e[i] = '?';
+                if (write_all(fd, e, (size_t)n) < 0)
+                        _exit(2);
+                _exit(0);
         }
-        if (fclose(f) != 0 || write_all(fd, buf, len) < 0)
+        if (identity_encode(&id, &buf, &len) < 0 || write_all(fd, buf, len) < 0)
                 _exit(2);
         _exit(0);
-}
-
-static int decode(const char *buf, size_t len, struct identity *id, char *err, size_t errlen)
-{
-        const char *p = buf + 1, *end = buf + len;
-        const char *f[3];
-
-        *id = (struct identity){ .uid = getuid(), .gid = getgid() };
-        if (buf[0] == 'E')
-                return errorf(err, errlen, "%.*s", (int)(len - 1), buf + 1);
-        if (buf[0] != 'O' || buf[len - 1] != '\0')
-                return errorf(err, errlen, "the user and group lookup gave a malformed answer");
-        for (size_t i = 0; i < 3; i++) {
-                if (p >= end)
-                        return errorf(err, errlen, "the user and group lookup gave a malformed answer");
-                f[i] = p;
-                p += strlen(p) + 1;
-        }
-        if (!identity_name_ok(f[0]) || !identity_name_ok(f[1]) || (*f[2] && !identity_name_ok(f[2])))
-                return errorf(err, errlen, "the user and group lookup gave a malformed answer");
-        if (!(id->name = strdup(f[0])) || !(id->home = strdup(f[1])) || (*f[2] && !(id->group = strdup(f[2]))))
-                goto oom;
-        for (; p < end; p += strlen(p) + 1)
-                if (!identity_name_ok(p) || add_group(id, p) < 0)
-                        goto bad;
-        return 0;
-bad:
-        identity_free(id);
-        return errorf(err, errlen, "the user and group lookup gave a malformed answer");
-oom:
-        identity_free(id);
-        return errorf(err, errlen, "out of memory");
 }
 
 static long long now_ms(void)
@@ -244,7 +279,7 @@ int identity_of_caller_bounded(struct identity *id, int timeout_s, char *err, si
                 return errorf(err, errlen, "the user and group lookup of uid %u failed (%s %d)", getuid(),
                               WIFEXITED(status) ? "exit status" : "signal",
                               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-        return decode(buf, len, id, err, errlen);
+        return identity_decode(buf, len, id, err, errlen);
 }
 
 int identity_by_name(const char *name, struct identity *id, char *err, size_t errlen)

@@ -33,4 +33,16 @@ int identity_of_caller_bounded(struct identity *id, int timeout_s, char *err, si
 /* A user by name, with the groups initgroups() would give them. */
 int identity_by_name(const char *name, struct identity *id, char *err, size_t errlen);
 
+/* The lookup child's answer (identity_of_caller_bounded), both ways; pure,
+ * for the unit test and fuzz-identity.  The child runs NSS modules,
+ * foreign code, so its answer is checked like any input: decode accepts
+ * only what encode writes.  Encoding: "O" then name, home, primary group
+ * ("" = none) and the groups, each NUL-terminated, and an empty name to
+ * end them (so that no answer cut short reads as one with fewer groups);
+ * or "E" then an error text (printable, no NUL).  encode returns 0 and a malloc'd buffer, or -1
+ * (out of memory); decode 0 with id filled (uid and gid: the caller's
+ * own, getuid()/getgid()), or -1 with err filled. */
+int identity_encode(const struct identity *id, char **buf, size_t *len);
+int identity_decode(const char *buf, size_t len, struct identity *id, char *err, size_t errlen);
+
 void identity_free(struct identity *id);

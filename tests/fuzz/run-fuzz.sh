@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.." || exit 2
 build=${1:-build-fuzz}
 seconds=${FUZZ_SECONDS:-20}
 jobs=${FUZZ_JOBS:-2}
-targets=(config seccomp-policy records supervisor elfdeps request ctl authinfo session-abi recparse events)
+targets=(config seccomp-policy records supervisor elfdeps request ctl authinfo session-abi recparse events identity)
 
 if ! { [ -d "$build" ] && meson setup --reconfigure "$build" -Dfuzz=true >/dev/null ||
        CC=clang meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
