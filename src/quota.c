@@ -66,17 +66,6 @@ int quota_fs_state(int fd, bool *acct, bool *enforced)
         return 0;
 }
 
-int quota_get_project(int fd, uint32_t *id, bool *inherit)
-{
-        struct fsxattr fsx;
-
-        if (ioctl(fd, FS_IOC_FSGETXATTR, &fsx) < 0)
-                return -1;
-        *id = fsx.fsx_projid;
-        *inherit = fsx.fsx_xflags & FS_XFLAG_PROJINHERIT;
-        return 0;
-}
-
 /* Does the kernel's limit, seen as blocks of bsize, match want bytes?  The
  * kernel keeps limits in its own units (1 KiB in quotactl, filesystem
  * blocks in XFS), so a limit that is not a multiple of the block size is

@@ -207,7 +207,7 @@ static void free_pending(struct records *r)
  * (rec_explain_fn), asked now, while the cause is still there. */
 static void failure_reason(struct records *r, struct rec_handle *h, const char *text)
 {
-        const char *why = r->explain ? r->explain(r->ctx, h->path, h->len) : NULL;
+        const char *why = r->explain ? r->explain(r->ctx, h->path, h->len, "Failure") : NULL;
 
         snprintf(h->error, sizeof(h->error), "%s", why ? why : text);
 }
@@ -503,6 +503,11 @@ static void on_io_error(struct records *r, const char *m, size_t len, size_t h0,
                 if (match && !h->failed) {
                         h->failed = true;
                         snprintf(h->error, sizeof(h->error), "%.*s", (int)(len - q - 3), m + q + 3);
+                        if (h->write && r->explain && strcmp(h->error, "No space left on device") == 0) {
+                                const char *why = r->explain(r->ctx, h->path, h->len, h->error);
+                                if (why)
+                                        snprintf(h->error, sizeof(h->error), "%s", why);
+                        }
                 }
         }
         free(name);

@@ -71,10 +71,12 @@ struct rec {
 typedef void (*rec_emit_fn)(void *ctx, const struct rec *r);
 /* Optional (NULL: none): asked, the moment sftp-server reports a bare
  * "Failure" for a file open for writing (its answer to a short write, for
- * which it logs no reason; or an open that failed), why it may have
- * failed.  path as sftp-server names it.  A text (kept as the record's
- * error), or NULL. */
-typedef const char *(*rec_explain_fn)(void *ctx, const char *path, size_t len);
+ * which it logs no reason; or an open that failed), or a write of it that
+ * failed with "No space left on device" (XFS's errno for a full project
+ * quota too), why it may have failed.  path as sftp-server names it; said:
+ * sftp-server's own text.  A text (kept as the record's error), or NULL:
+ * sftp-server's text stands. */
+typedef const char *(*rec_explain_fn)(void *ctx, const char *path, size_t len, const char *said);
 
 struct rec_handle;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "supervisor.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -13,12 +14,15 @@
 #include <time.h>
 
 #include "log.h"
+#include "quota.h"
 #include "seccomp-filter.h"
 #include "session-abi.h"
 
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 /* Parse the decimal number that ends at end (exclusive), backwards;
@@ -231,34 +235,147 @@ static size_t absolute(const char *home, const char *name, size_t len, char *out
         return n + len;
 }
 
-/* rec_explain_fn: sftp-server answers a short write (a disk that filled
- * up within the request) with "Failure" and no message of its own
- * (records.h), and so an open that failed for want of space.  If the
- * filesystem of the file's directory is full now, say so.  Asked when the
- * "Failure" is read, before any request the client sent after hearing of
- * it has reached sftp-server (drain_log): the client itself cannot have
- * freed space since.  Looked up as the user (whose ids we run with), the
- * last component not followed. */
-static const char *full_filesystem(void *ctx, const char *name, size_t len)
+const char *supervisor_explain_failure(const struct failure_facts *f)
+{
+        bool space, files;
+
+        /* max_file_size first: the file ends at the limit, whatever room
+         * the filesystem has (a quota full at the same moment did not cut
+         * this write: the limit did). */
+        if (f->file_known && f->fsize_known && f->fsize_limit != UINT64_MAX && f->file_size >= f->fsize_limit)
+                return "File too large";
+        if (!f->dir_known)
+                return NULL;
+        space = f->dir_room < FAILURE_ROOM_MIN;
+        files = f->dir_files > 0 && f->dir_files_free == 0;
+        if (!space && !files)
+                return NULL;
+        if (f->project_known && !f->project)
+                return space ? "No space left on device"
+                             : "No space left on device: no free inodes";
+        /* Within a project the directory's numbers are the lesser of the
+         * project's and the filesystem's: the filesystem's own, from
+         * outside the project, tell which one ran out. */
+        if (f->project_known && f->fs_known) {
+                if (space)
+                        return f->fs_room < FAILURE_ROOM_MIN ? "No space left on device"
+                                                             : "Disk quota exceeded";
+                return f->fs_files > 0 && f->fs_files_free == 0
+                               ? "No space left on device: no free inodes"
+                               : "Disk quota exceeded: file limit";
+        }
+        return "No space left on device or disk quota exceeded";
+}
+
+static void room_of(const struct statvfs *st, uint64_t *room, uint64_t *files, uint64_t *files_free)
+{
+        *room = (uint64_t)st->f_bavail * (st->f_frsize ? st->f_frsize : st->f_bsize);
+        *files = st->f_files;
+        *files_free = st->f_favail;
+}
+
+/* The nearest ancestor of dir outside its project, on its filesystem:
+ * its statvfs is the filesystem's own.  Looked up as the user; at most a
+ * path's depth of steps. */
+static void filesystem_room(int dir, struct failure_facts *f)
+{
+        struct stat top, st;
+        int fd = dir;
+
+        if (fstat(dir, &top) < 0)
+                return;
+        for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+                int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                uint32_t id;
+                bool inherit;
+                struct statvfs sv;
+
+                if (fd != dir)
+                        close(fd);
+                fd = up;
+                /* Unreadable, another filesystem, or the top of this one
+                 * (".." of a mount's root is itself): not known. */
+                if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != top.st_dev)
+                        break;
+                if (quota_get_project(fd, &id, &inherit) < 0)
+                        break;
+                if (!(id && inherit)) {
+                        if (fstatvfs(fd, &sv) == 0) {
+                                room_of(&sv, &f->fs_room, &f->fs_files, &f->fs_files_free);
+                                f->fs_known = true;
+                        }
+                        break;
+                }
+                if (st.st_ino == top.st_ino)
+                        break;
+                top.st_ino = st.st_ino;
+        }
+        if (fd >= 0 && fd != dir)
+                close(fd);
+}
+
+/* rec_explain_fn: sftp-server said only "Failure" of a file open for
+ * writing (a short write, or an open that failed), or "No space left on
+ * device" of a write.  Gathers what
+ * supervisor_explain_failure() decides on: asked when the "Failure" is
+ * read, before any request the client sent after hearing of it has
+ * reached sftp-server (drain_log), so the client itself cannot have freed
+ * space since.  As the user (whose ids we run with), the last component
+ * not followed. */
+static const char *explain_failure(void *ctx, const char *name, size_t len, const char *said)
 {
         const struct session *s = ctx;
         static char path[NAME_MAX_BYTES];
-        struct statvfs st;
+        struct failure_facts f = { 0 };
+        struct rlimit rl;
+        struct statvfs sv;
+        struct stat st;
         size_t plen = absolute(s->home, name, len, path, sizeof(path) - 1);
+        static char base[NAME_MAX + 1];
         char *slash;
+        uint32_t id;
+        bool inherit;
 
         path[plen] = '\0';
-        if (strlen(path) != plen || !(slash = strrchr(path, '/')))
+        if (strlen(path) != plen || !(slash = strrchr(path, '/')) || strlen(slash + 1) > NAME_MAX)
                 return NULL;
+        snprintf(base, sizeof(base), "%s", slash + 1);
         *(slash == path ? slash + 1 : slash) = '\0';
-        _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || fstatvfs(fd, &st) < 0)
+        /* Readable for FS_IOC_FSGETXATTR; an uploads directory the user
+         * may not list (write and search only) still has its statvfs. */
+        _cleanup_close_ int dir = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 && (dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                 return NULL;
-        if (st.f_bavail == 0)
-                return "No space left on device (sftp-server: Failure)";
-        if (st.f_favail == 0 && st.f_files > 0)
-                return "No space left on device: no free inodes (sftp-server: Failure)";
-        return NULL;
+        if (base[0] && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+                f.file_known = true;
+                f.file_size = (uint64_t)st.st_size;
+        }
+        /* sftp-server's own limit (sftpjail.c, set_file_size_limit): the
+         * jail's pid 1 is sftp-server, ours by uid. */
+        if (prlimit(s->child, RLIMIT_FSIZE, NULL, &rl) == 0) {
+                f.fsize_known = true;
+                f.fsize_limit = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+        }
+        if (fstatvfs(dir, &sv) == 0) {
+                f.dir_known = true;
+                room_of(&sv, &f.dir_room, &f.dir_files, &f.dir_files_free);
+        }
+        if (quota_get_project(dir, &id, &inherit) == 0) {
+                f.project_known = true;
+                f.project = id && inherit;
+                if (f.project)
+                        filesystem_room(dir, &f);
+        } else if (errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL) {
+                f.project_known = true; /* a filesystem without projects */
+        }
+        const char *why = supervisor_explain_failure(&f);
+        /* sftp-server's own "No space left on device" stands unless the
+         * project's quota is what ran out (XFS's errno for it). */
+        if (!why || (strcmp(said, "Failure") != 0 && strncmp(why, "No space left on device", 23) == 0))
+                return NULL;
+        static char text[128];
+        snprintf(text, sizeof(text), "%s (sftp-server: %s)", why, said);
+        return text;
 }
 
 /* One record of records.c: a line of key=value pairs after our
@@ -703,7 +820,7 @@ int supervise(struct session *s)
 
         s->listener_fd = -1;
         records_init(&s->records, emit_record, s);
-        s->records.explain = full_filesystem;
+        s->records.explain = explain_failure;
         s->forward = (struct ratelimit){ .start = start };
         /* Tells an empty record from EOF (read_log); and the log fd must
          * be the socket the launcher made (session-abi.h). */

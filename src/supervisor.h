@@ -88,6 +88,39 @@ int supervise(struct session *s);
  * contain anything, that text included. */
 int supervisor_parse_close(const char *msg, size_t len, uint64_t *read, uint64_t *written);
 
+/* What a bare "Failure" of an upload was.  sftp-server answers a short
+ * write with "Failure" and logs no reason (records.h): the kernel cut the
+ * write at a limit and returned the bytes it took, the errno of the limit
+ * went to no one.  The supervisor asks the kernel, as the user, the moment
+ * it reads that "Failure" (before the client's next request reaches
+ * sftp-server: drain_log), and supervisor_explain_failure() decides from
+ * what it found.  Each *_known false: that fact could not be learnt. */
+struct failure_facts {
+        bool file_known;       /* the file's size */
+        uint64_t file_size;
+        bool fsize_known;      /* sftp-server's RLIMIT_FSIZE (max_file_size) */
+        uint64_t fsize_limit;  /* UINT64_MAX: none */
+        bool dir_known;        /* statvfs of the file's directory: within a
+                                * project (ext4, XFS) the project's limits
+                                * as the kernel applies them, else the
+                                * filesystem's */
+        uint64_t dir_room;     /* bytes an unprivileged write may still use */
+        uint64_t dir_files, dir_files_free;
+        bool project_known;    /* FS_IOC_FSGETXATTR of the directory */
+        bool project;          /* a project id and the inherit flag */
+        bool fs_known;         /* statvfs of the nearest ancestor outside
+                                * the project, on the same filesystem */
+        uint64_t fs_room, fs_files, fs_files_free;
+};
+/* Less room than this is no room: XFS fails a write that does not fit
+ * whole, so up to one write request (OpenSSH: 261120 bytes), rounded up to
+ * its blocks, stays free when a project or filesystem is full. */
+#define FAILURE_ROOM_MIN (320 * 1024)
+/* Pure, unit-tested: the limit that ran out ("File too large", "Disk
+ * quota exceeded", "No space left on device", ...), or NULL when none
+ * explains it.  The record says "REASON (sftp-server: WHAT IT SAID)". */
+const char *supervisor_explain_failure(const struct failure_facts *f);
+
 /* The escaping of a log message for syslog: one message is one line, and
  * nothing in it can pass for another line or for our own fields.
  *

@@ -72,11 +72,11 @@ static void emit(void *ctx, const struct rec *r)
 
 /* rec_explain_fn: asked with a name no longer than the input; its text
  * (or none) becomes the record's error. */
-static const char *explain(void *ctx, const char *path, size_t len)
+static const char *explain(void *ctx, const char *path, size_t len, const char *said)
 {
         struct state *st = ctx;
 
-        FUZZ_CHECK(path != NULL && len <= st->total);
+        FUZZ_CHECK(path != NULL && len <= st->total && said != NULL);
         touch(st, path, len);
         return len % 2 ? "No space left on device (sftp-server: Failure)" : NULL;
 }

@@ -30,6 +30,12 @@ check "the client was told the big upload failed" grep -qiE "failure|couldn't wr
 check "a file below the limit uploads whole" cmp -s "$W/small" "$H/uploads/small"
 check "the big file stops at the limit (65536 bytes)" [ "$(stat -c %s "$H/uploads/big")" -eq 65536 ]
 check "sftp-server was not killed by SIGXFSZ" wait_log "user=$U session end exit=0"
+# The write that crossed the limit was cut short there: sftp-server says
+# only "Failure" and logs no reason; the record names it.
+check "the big upload's record: failed, File too large" \
+        wait_log "user=$U event=transfer direction=upload status=failed .*path=\"$H/uploads/big\".* error=\"File too large \\(sftp-server: Failure\\)\""
+check "the small upload's record: complete" \
+        wait_log "user=$U event=transfer direction=upload status=complete bytes=30000 path=\"$H/uploads/small\""
 # Resuming past the limit: the write starts at the limit and fails whole
 # with EFBIG, which sftp-server logs with its reason.
 out=$(printf -- '-reput %s uploads/big\nls -l uploads/big\n' "$W/big" | sftp_batch $U 2>&1); rc=$?

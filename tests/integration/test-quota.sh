@@ -185,26 +185,49 @@ run_fs() {
         check "$FS: one byte more fails whole (empty file; the client sees a failure)" \
                 bash -c '[ ! -s "$1/uploads/one" ] && grep -qi "failure" <<<"$2"' _ "$H" "$out"
         check "$FS: usage unchanged by it" [ "$(qj space_used)" -eq "$after" ]
-        # The records (docs/records.md): neither upload is complete.  The
-        # fill's bytes are those of its whole writes (sftp-server counts no
-        # short write).  Only a write that fails whole has its reason in
-        # sftp-server's log (ext4 says EDQUOT for the next file's first
-        # write); the open of the next file on XFS fails (ENOSPC: XFS
-        # reserves blocks for a new inode) and sftp-server sends
-        # "Failure" without a message.
+        # The records (docs/records.md): neither upload is complete, and
+        # each names the quota.  The fill's bytes are those of its whole
+        # writes (sftp-server counts no short write).  Where sftp-server
+        # gives no reason (ext4's short write; XFS's open of the next file,
+        # which fails as XFS reserves blocks for the new inode) or the wrong
+        # one (XFS reports a project's quota as ENOSPC), the supervisor
+        # names it from the project's and the filesystem's numbers.  ext4
+        # says EDQUOT for the next file's first write itself.
         wait_log "user=$U event=transfer direction=upload [^\"]*path=\"$H/uploads/one\"" 3
         diag "$(grep -aE "uploads/(fill|one)" "$SYSLOG" | sed 's/^.*user=/user=/')"
         check "$FS: the fill's record: failed, the bytes of its whole writes" \
                 wait_log "user=$U event=transfer direction=upload status=failed bytes=$((size / wlen * wlen)) path=\"$H/uploads/fill\"" 1
         rec="user=$U event=transfer direction=upload status=failed bytes=0 path=\"$H/uploads/one\" .*"
+        local fillrec="user=$U event=transfer direction=upload status=failed bytes=[0-9]+ path=\"$H/uploads/fill\" .*"
         if [ "$FS" = ext4 ]; then
+                check "$FS: the fill's record names the quota (a short write: sftp-server said Failure)" \
+                        wait_log "$fillrec error=\"Disk quota exceeded \\(sftp-server: Failure\\)\"" 1
                 check "$FS: the next file's record names the reason" wait_log "$rec error=\"Disk quota exceeded\"" 1
                 check "$FS: sftp-server's message too" \
                         wait_log "user=$U sftp-server: process_write: write \\\\\"$H/uploads/one\\\\\": Disk quota exceeded" 1
         else
-                check "$FS: the next file's record: its open failed (no reason known)" wait_log "$rec error=\"Failure\"" 1
+                check "$FS: the fill's record names the quota (sftp-server said ENOSPC)" \
+                        wait_log "$fillrec error=\"Disk quota exceeded \\(sftp-server: No space left on device\\)\"" 1
+                check "$FS: the next file's record names the quota (its open failed: Failure)" \
+                        wait_log "$rec error=\"Disk quota exceeded \\(sftp-server: Failure\\)\"" 1
         fi
         rm -f "$H/uploads/fill" "$H/uploads/one"
+
+        # The filesystem full while the project has room: that is what the
+        # record names.  root fills it (root's file is in no project) to
+        # less than a write request of room for the user.
+        local avail bsize
+        read -r avail bsize < <(stat -f -c '%a %S' "$MNT")
+        fallocate -l $((avail * bsize - 65536)) "$MNT/filler" || diag "fallocate failed"
+        diag "$FS full: $(stat -f -c '%a blocks of %S free for users' "$MNT"); quota used $(qj space_used) of 1048576"
+        head -c 204800 /dev/urandom >"$W/two"
+        out=$(printf -- '-put %s uploads/two\n' "$W/two" | sftp_batch $U 2>&1)
+        diag "$(tail -2 <<<"$out")"
+        check "$FS: filesystem full, project not: the record says No space left on device" \
+                wait_log "user=$U event=transfer direction=upload status=failed .*path=\"$H/uploads/two\" .*error=\"No space left on device" 3
+        check "$FS: ... and does not blame the quota" \
+                bash -c '! grep -aE "path=\"$1/uploads/two\" .*error=\"Disk quota" "$2"' _ "$H" "$SYSLOG"
+        rm -f "$MNT/filler" "$H/uploads/two"
 
         # 30 sessions racing past the quota: 30 x 64K into about 900K.
         head -c 65536 /dev/urandom >"$W/race"

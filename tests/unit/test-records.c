@@ -354,11 +354,14 @@ static void counts_within(void)
 /* rec_explain_fn: asked once per bare "Failure" of a handle open for
  * writing, at that moment, with its name. */
 static char asked[256];
-static const char *explain(void *ctx, const char *path, size_t len)
+static char asked_said[64];
+static const char *explain(void *ctx, const char *path, size_t len, const char *said)
 {
         (void)ctx;
         snprintf(asked, sizeof(asked), "%.*s", (int)len, path);
-        return "No space left on device (sftp-server: Failure)";
+        snprintf(asked_said, sizeof(asked_said), "%s", said);
+        return strcmp(said, "Failure") == 0 ? "No space left on device (sftp-server: Failure)"
+                                            : "Disk quota exceeded (sftp-server: No space left on device)";
 }
 
 static void explained(void)
@@ -396,6 +399,33 @@ static void explained(void)
         feed("sent status Failure");
         end();
         CHECK(!asked[0] && ngot == 1 && !strcmp(got[0].error, "Failure"), "a download's Failure is not explained");
+
+        /* XFS reports a full project as ENOSPC: sftp-server's own reason
+         * is asked about too, with its words. */
+        start();
+        R.explain = explain;
+        asked[0] = '\0';
+        feed("open \"/h/uploads/x\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("process_write: write \"/h/uploads/x\": No space left on device");
+        feed("sent status Failure");
+        feed("close \"/h/uploads/x\" bytes read 0 written 0");
+        bye();
+        end();
+        CHECK(!strcmp(asked, "/h/uploads/x") && !strcmp(asked_said, "No space left on device") && ngot == 1 &&
+                      !strcmp(got[0].error, "Disk quota exceeded (sftp-server: No space left on device)"),
+              "a write that failed with ENOSPC: its reason asked for, with sftp-server's words (%s)",
+              ngot ? got[0].error : "-");
+        start();
+        R.explain = explain;
+        asked[0] = '\0';
+        feed("open \"/h/uploads/y\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("process_write: write \"/h/uploads/y\": Input/output error");
+        feed("sent status Failure");
+        feed("close \"/h/uploads/y\" bytes read 0 written 0");
+        bye();
+        end();
+        CHECK(!asked[0] && ngot == 1 && !strcmp(got[0].error, "Input/output error"),
+              "any other write error stands as sftp-server said it (%s)", ngot ? got[0].error : "-");
 }
 
 /* At VERBOSE (policy_server_log_level) sftp-server names the requests INFO

@@ -155,10 +155,93 @@ static void ratelimit(void)
         CHECK(ratelimit_expired(&rl, &t, &due) == 0, "... once");
 }
 
+/* The reason of a bare "Failure" of an upload (supervisor_explain_failure):
+ * each limit named from what the kernel shows, nothing named where nothing
+ * ran out. */
+static void explainer(void)
+{
+        const uint64_t big = 1ULL << 40, little = FAILURE_ROOM_MIN - 1;
+        /* A plain filesystem with room, no max_file_size. */
+        const struct failure_facts roomy = {
+                .file_known = true, .file_size = 1000, .fsize_known = true, .fsize_limit = UINT64_MAX,
+                .dir_known = true, .dir_room = big, .dir_files = 1000, .dir_files_free = 500,
+                .project_known = true, .project = false,
+        };
+        struct failure_facts f = roomy;
+        const char *r;
+
+#define IS(want, what) CHECK((r = supervisor_explain_failure(&f)) && strcmp(r, want) == 0, "%s: %s", what, r ? r : "(none)")
+#define NONE(what) CHECK(!(r = supervisor_explain_failure(&f)), "%s: no reason (%s)", what, r ? r : "none")
+        NONE("room, no limit");
+        f.fsize_limit = 65536;
+        NONE("below max_file_size");
+        f.file_size = 65536;
+        IS("File too large", "the file ends at max_file_size");
+        f.file_size = 70000;
+        IS("File too large", "the file is past max_file_size");
+        f.dir_room = 0;
+        IS("File too large", "max_file_size reached on a full filesystem: the limit cut it");
+        f.fsize_known = false;
+        IS("No space left on device", "limit unknown, filesystem full");
+        f = roomy;
+        f.file_known = false;
+        f.fsize_limit = 10;
+        NONE("an open that failed (no file), with room");
+        f = roomy;
+        f.dir_room = little;
+        IS("No space left on device", "less room than one write request");
+        f.dir_room = FAILURE_ROOM_MIN;
+        NONE("exactly the room of one request");
+        f = roomy;
+        f.dir_files_free = 0;
+        IS("No space left on device: no free inodes", "no free inodes");
+        f.dir_files = 0;
+        NONE("a filesystem that counts no inodes (f_files 0)");
+        f = roomy;
+        f.dir_known = false;
+        f.dir_room = 0;
+        NONE("the directory could not be looked at");
+
+        /* Within a project: the filesystem's numbers decide. */
+        const struct failure_facts proj = {
+                .file_known = true, .file_size = 1000, .fsize_known = true, .fsize_limit = UINT64_MAX,
+                .dir_known = true, .dir_room = 4096, .dir_files = 20, .dir_files_free = 3,
+                .project_known = true, .project = true,
+                .fs_known = true, .fs_room = big, .fs_files = 1000, .fs_files_free = 900,
+        };
+        f = proj;
+        IS("Disk quota exceeded", "project full, filesystem roomy");
+        f.dir_room = 261120 - 4096; /* XFS: a whole request failed */
+        IS("Disk quota exceeded", "project with less than a request left (XFS)");
+        f.fs_room = little;
+        IS("No space left on device", "project and filesystem both full: the filesystem");
+        f = proj;
+        f.dir_room = big;
+        NONE("project with room");
+        f.dir_files_free = 0;
+        IS("Disk quota exceeded: file limit", "project's file limit reached");
+        f.fs_files_free = 0;
+        IS("No space left on device: no free inodes", "and the filesystem's inodes too");
+        f = proj;
+        f.fs_known = false;
+        IS("No space left on device or disk quota exceeded",
+           "project full, filesystem not known: both named");
+        f = proj;
+        f.project_known = false;
+        IS("No space left on device or disk quota exceeded",
+           "project not known (directory unreadable): both named");
+        f.file_size = 1ULL << 20;
+        f.fsize_limit = 1ULL << 20;
+        IS("File too large", "max_file_size within a full project");
+#undef IS
+#undef NONE
+}
+
 int main(void)
 {
         parser();
         escaper();
         ratelimit();
+        explainer();
         return tap_done();
 }
