@@ -127,8 +127,7 @@ static void malformed(void)
                 "session=0123456789abcdef user=a event=transfer status=complete bytes=1 path=\"/x\"",
                 "session=0123456789abcdef user=a event=transfer direction=up status=complete bytes=1 path=\"/x\"",
                 "session=0123456789abcdef user=a event=transfer direction=upload status=complete bytes=-1 path=\"/x\"",
-                "session=0123456789abcdef user=a event=transfer direction=upload status=complete bytes=1 path=\"/x\" "
-                "handle=x",
+                "session=0123456789abcdef user=a event=transfer direction=upload status=complete bytes=1 path=\"/x\" handle=x",
                 "session=0123456789abcdef user=a event=format status=complete path=\"/x\"",
                 "session=0123456789ABCDEF user=a event=remove status=complete path=\"/x\"",
                 "session=0123 user=a event=remove status=complete path=\"/x\"",
