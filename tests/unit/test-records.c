@@ -364,6 +364,25 @@ static const char *explain(void *ctx, const char *path, size_t len, const char *
                                             : "Disk quota exceeded (sftp-server: No space left on device)";
 }
 
+/* An upload whose write sftp-server logs as failed with err, explained. */
+static void write_failed(const char *name, const char *err)
+{
+        char m[256];
+
+        start();
+        R.explain = explain;
+        asked[0] = '\0';
+        snprintf(m, sizeof(m), "open \"/h/uploads/%s\" flags WRITE,CREATE,TRUNCATE mode 0644", name);
+        feed(m);
+        snprintf(m, sizeof(m), "process_write: write \"/h/uploads/%s\": %s", name, err);
+        feed(m);
+        feed("sent status Failure");
+        snprintf(m, sizeof(m), "close \"/h/uploads/%s\" bytes read 0 written 0", name);
+        feed(m);
+        bye();
+        end();
+}
+
 static void explained(void)
 {
         start();
@@ -402,28 +421,12 @@ static void explained(void)
 
         /* XFS reports a full project as ENOSPC: sftp-server's own reason
          * is asked about too, with its words. */
-        start();
-        R.explain = explain;
-        asked[0] = '\0';
-        feed("open \"/h/uploads/x\" flags WRITE,CREATE,TRUNCATE mode 0644");
-        feed("process_write: write \"/h/uploads/x\": No space left on device");
-        feed("sent status Failure");
-        feed("close \"/h/uploads/x\" bytes read 0 written 0");
-        bye();
-        end();
+        write_failed("x", "No space left on device");
         CHECK(!strcmp(asked, "/h/uploads/x") && !strcmp(asked_said, "No space left on device") && ngot == 1 &&
                       !strcmp(got[0].error, "Disk quota exceeded (sftp-server: No space left on device)"),
               "a write that failed with ENOSPC: its reason asked for, with sftp-server's words (%s)",
               ngot ? got[0].error : "-");
-        start();
-        R.explain = explain;
-        asked[0] = '\0';
-        feed("open \"/h/uploads/y\" flags WRITE,CREATE,TRUNCATE mode 0644");
-        feed("process_write: write \"/h/uploads/y\": Input/output error");
-        feed("sent status Failure");
-        feed("close \"/h/uploads/y\" bytes read 0 written 0");
-        bye();
-        end();
+        write_failed("y", "Input/output error");
         CHECK(!asked[0] && ngot == 1 && !strcmp(got[0].error, "Input/output error"),
               "any other write error stands as sftp-server said it (%s)", ngot ? got[0].error : "-");
 }
