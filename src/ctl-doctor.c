@@ -278,13 +278,14 @@ static void repair_user_dirs(const struct identity *id, const struct policy *p)
 }
 
 /* The launcher's own checks of the home, uploads, start directory,
- * sftp-server and its libraries: jail_resolve() says exactly what a login
+ * sftp-server and its libraries: jail_resolve(), run with the user's ids as
+ * the launcher runs it, says exactly what a login
  * would refuse, in the same words. */
 static void check_jail(const struct config *c, const struct identity *id, const struct policy *p)
 {
         struct jail j;
 
-        if (jail_resolve(&j, c, id, p) == 0) {
+        if (ctl_jail_resolve_as_user(&j, c, id, p) == 0) {
                 jail_close(&j);
                 return;
         }
@@ -295,7 +296,7 @@ static void check_jail(const struct config *c, const struct identity *id, const 
                 if (limits_have_quota(&p->limits) && quota_area(p->access, p->uploads) &&
                     ctl_quota_setup(c, id, p, false) > 0)
                         did_fix("set the user's project quota as configured");
-                if (jail_resolve(&j, c, id, p) == 0) {
+                if (ctl_jail_resolve_as_user(&j, c, id, p) == 0) {
                         jail_close(&j);
                         return;
                 }

@@ -106,7 +106,7 @@ int cmd_explain(int argc, char **argv)
         printf("\n\n");
         fflush(stdout);
 
-        if (jail_resolve(&j, &c, &id, &p) < 0) {
+        if (ctl_jail_resolve_as_user(&j, &c, &id, &p) < 0) {
                 printf("refused: %s\n", j.err);
                 config_free(&c);
                 identity_free(&id);

@@ -104,3 +104,11 @@ size_t ctl_jailed_users(const struct config *c, const char **names, size_t max, 
  * useradd and usermod change), rather than one NSS finds elsewhere (a
  * directory through sssd)? */
 bool ctl_local_account(const char *name);
+/* jail_resolve() as the launcher runs it: with the user's uid, gid and
+ * groups and no effective capability.  Run as root, it would pass a home
+ * the user cannot enter (0700 root:root on the way) and refuse one that
+ * root cannot (NFS root_squash, a FUSE volume's server.root-squash).  The
+ * fds it opens stay valid after root's ids are back. */
+struct jail;
+int ctl_jail_resolve_as_user(struct jail *j, const struct config *c, const struct identity *id,
+                             const struct policy *p);

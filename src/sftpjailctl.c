@@ -16,6 +16,7 @@
 
 #include "build-config.h"
 #include "ctl.h"
+#include "mounts.h"
 #include "util.h"
 
 static const char usage[] =
@@ -238,6 +239,78 @@ bool ctl_local_account(const char *name)
                 found = streq(pw->pw_name, name);
         fclose(f);
         return found;
+}
+
+/* Set the effective ids of the process to id's uid, gid and groups (the
+ * groups sshd's initgroups() gives a login), or back to root's.  Only the
+ * effective ids change: the real and saved uid stay 0, which is how root
+ * comes back.  While euid is not 0 the kernel keeps the effective
+ * capability set empty, as the launcher's is while it checks the tree.
+ * A failed switch back would leave root acting as the user: nothing is
+ * worth going on for then, so it exits. */
+static gid_t *saved_groups;
+static int n_saved_groups;
+
+static int become_user(const struct identity *id)
+{
+        int n = 64;
+        gid_t *groups = NULL;
+
+        for (;;) {
+                gid_t *g = realloc(groups, (size_t)n * sizeof(*g));
+                int want = n;
+
+                if (!g)
+                        goto fail;
+                groups = g;
+                if (getgrouplist(id->name, id->gid, groups, &want) >= 0) {
+                        n = want;
+                        break;
+                }
+                if (want <= n || want > NGROUPS_MAX)
+                        goto fail;
+                n = want;
+        }
+        n_saved_groups = getgroups(0, NULL);
+        saved_groups = n_saved_groups > 0 ? calloc((size_t)n_saved_groups, sizeof(gid_t)) : NULL;
+        if (n_saved_groups < 0 || (n_saved_groups > 0 && !saved_groups) ||
+            getgroups(n_saved_groups, saved_groups) != n_saved_groups)
+                goto fail;
+        if (setgroups((size_t)n, groups) < 0 || setegid(id->gid) < 0 || seteuid(id->uid) < 0) {
+                int e = errno;
+
+                ctl_error("cannot take the identity of user %s (uid %u): %s", id->name, (unsigned)id->uid,
+                          strerror(e));
+                exit(CTL_EXIT_ERROR);
+        }
+        free(groups);
+        return 0;
+fail:
+        ctl_error("cannot find the groups of user %s: %s", id->name, errno ? strerror(errno) : "too many");
+        exit(CTL_EXIT_ERROR);
+}
+
+static void become_root(void)
+{
+        if (seteuid(0) < 0 || setegid(0) < 0 || setgroups((size_t)n_saved_groups, saved_groups) < 0) {
+                ctl_error("cannot return to root after acting as a user: %s", strerror(errno));
+                exit(CTL_EXIT_ERROR);
+        }
+        free(saved_groups);
+        saved_groups = NULL;
+}
+
+int ctl_jail_resolve_as_user(struct jail *j, const struct config *c, const struct identity *id,
+                             const struct policy *p)
+{
+        int r;
+
+        if (geteuid() != 0)
+                return jail_resolve(j, c, id, p);
+        become_user(id);
+        r = jail_resolve(j, c, id, p);
+        become_root();
+        return r;
 }
 
 int main(int argc, char **argv)

@@ -122,6 +122,23 @@ check "doctor finds the world-writable uploads" \
 out=$(doctor --fix)
 check "doctor --fix repairs the uploads" [ "$(stat -c '%U %a' "$BASE/$U/uploads")" = "$U 750" ]
 check "login works after the fix" sftp_batch $U <<<"ls uploads"
+# doctor and explain check the tree with the user's ids, as the launcher
+# does: a directory on the way that root enters but the user cannot (0700
+# root:root passes the ownership rule) refuses every login.
+chmod 0700 "$BASE"
+out=$(doctor); rc=$?
+diag "$(grep "user $U:" <<<"$out")"
+check "doctor, as the user: a home below a 0700 root directory is a problem (rc=$rc)" \
+        grep -q "^problem: user $U: logins are refused: .*Permission denied" <<<"$out"
+out=$("$CTL" explain $U 2>&1); rc=$?
+check "explain, as the user: refused, exit 1 (rc=$rc)" bash -c '[ $1 -eq 1 ] && grep -q "^refused: .*Permission denied" <<<"$2"' _ $rc "$out"
+sftp_batch $U <<<"ls uploads" >/dev/null 2>&1; rc=$?
+check "... as a login is (rc=$rc)" [ $rc -ne 0 ]
+chmod 0755 "$BASE"
+# No problem at all then: the checks after the user's (sshd -T, keys) ran
+# as root again.
+out=$(doctor)
+check "doctor: no problem with $U once the directory is 0755" bash -c '! grep "^problem" <<<"$1" | grep -q "$2"' _ "$out" "$U\|$LAUNCHER\|$CONF"
 printf '[user %s]\naccess = bogus\n' $U | write_config
 out=$(doctor)
 check "doctor reports a config error with file:line" grep -q "^problem: $CONF:2: access must be" <<<"$out"
