@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "policy.h"
 #include "records.h"
@@ -139,7 +140,33 @@ int ev_parse_time(const char *s, struct timespec *t)
         return 0;
 }
 
-int ev_unchanged(const struct stat *st, uid_t uid, uint64_t bytes, const struct timespec *end, const char **why)
+int ev_parse_inode(const char *s, struct ev_inode *i)
+{
+        char a[24], b[24], c[24];
+        uint64_t ma, mi;
+        const char *p = s, *q;
+
+        memset(i, 0, sizeof(*i));
+        if (!s || !(q = strchr(p, ':')) || (size_t)(q - p) >= sizeof(a))
+                return -1;
+        memcpy(a, p, (size_t)(q - p));
+        a[q - p] = '\0';
+        p = q + 1;
+        if (!(q = strchr(p, ':')) || (size_t)(q - p) >= sizeof(b) || strlen(q + 1) >= sizeof(c))
+                return -1;
+        memcpy(b, p, (size_t)(q - p));
+        b[q - p] = '\0';
+        strcpy(c, q + 1);
+        if (!parse_u64(a, &ma) || !parse_u64(b, &mi) || !parse_u64(c, &i->ino) || ma > UINT32_MAX || mi > UINT32_MAX)
+                return -1;
+        i->major = (uint32_t)ma;
+        i->minor = (uint32_t)mi;
+        i->known = true;
+        return 0;
+}
+
+int ev_unchanged(const struct stat *st, uid_t uid, const struct ev_inode *inode, uint64_t bytes,
+                 const struct timespec *end, const char **why)
 {
         /* The end of the record's millisecond: mtime must be before it. */
         struct timespec lim = *end;
@@ -155,6 +182,11 @@ int ev_unchanged(const struct stat *st, uid_t uid, uint64_t bytes, const struct 
         }
         if (st->st_uid != uid) {
                 *why = "not owned by the user";
+                return -1;
+        }
+        if (inode->known && (major(st->st_dev) != inode->major || minor(st->st_dev) != inode->minor ||
+                             (uint64_t)st->st_ino != inode->ino)) {
+                *why = "it is not the file that was closed (another inode)";
                 return -1;
         }
         if ((uint64_t)st->st_size != bytes) {
@@ -209,6 +241,8 @@ enum ev_kind ev_decide(const struct ev_entry *e, const char *supervise_path, con
                         return ignore(d, why);
                 if (policy_temp_name(u->temp_suffixes, d->rel, d->rel_len))
                         return ignore(d, "a temporary name: fires when renamed to its final name");
+                if (e->inode && ev_parse_inode(e->inode, &d->inode) < 0)
+                        return ignore(d, "a malformed inode");
                 snprintf(d->key, sizeof(d->key), "%s-%" PRIu64, e->session, d->handle);
                 d->kind = EV_UPLOAD;
                 return EV_UPLOAD;
@@ -242,6 +276,8 @@ enum ev_kind ev_decide_prior(const struct ev_entry *up, const char *supervise_pa
                 return ignore(d, "the upload of the temporary name was not complete");
         if (!parse_u64(up->bytes, &d->bytes) || !parse_u64(up->handle, &d->handle) || !session_ok(up->session))
                 return ignore(d, "the upload of the temporary name has no byte count or handle");
+        if (up->inode && ev_parse_inode(up->inode, &d->inode) < 0)
+                return ignore(d, "the upload of the temporary name has a malformed inode");
         snprintf(d->key, sizeof(d->key), "%s-%" PRIu64, up->session, d->handle);
         d->kind = EV_UPLOAD;
         return EV_UPLOAD;
@@ -366,16 +402,18 @@ static int get_hex(const char *h, char *out, size_t size, size_t *len)
         return 0;
 }
 
-/* Version 1:
- *   sftpjail-events-state 1
+/* Version 2:
+ *   sftpjail-events-state 2
  *   cursor HEX | cursor -
  *   counters RUNS FAILURES
- *   item KEY USER UID SESSION HANDLE BYTES END_S END_NS ATTEMPTS NEXT_AT RUNNING REL READY CLIENT FP
+ *   item KEY USER UID SESSION HANDLE BYTES END_S END_NS ATTEMPTS NEXT_AT RUNNING REL READY CLIENT FP INODE
  *   done KEY                 (oldest first)
- * Names and free text in hex ("-" for empty): any byte fits. */
+ * Names and free text in hex ("-" for empty): any byte fits.  INODE is
+ * MAJOR:MINOR:INO or "-".  Version 1 (read, so that an upgrade keeps its
+ * queue) has no INODE. */
 int ev_state_write(const struct ev_state *s, FILE *f)
 {
-        fprintf(f, "sftpjail-events-state 1\ncursor ");
+        fprintf(f, "sftpjail-events-state 2\ncursor ");
         put_hex(f, s->cursor ? s->cursor : "", s->cursor ? strlen(s->cursor) : 0);
         fprintf(f, "\ncounters %" PRIu64 " %" PRIu64 "\n", s->hook_runs, s->hook_failures);
         for (size_t i = 0; i < s->n_items; i++) {
@@ -390,7 +428,11 @@ int ev_state_write(const struct ev_state *s, FILE *f)
                 put_hex(f, it->client, strlen(it->client));
                 fputc(' ', f);
                 put_hex(f, it->fp, strlen(it->fp));
-                fputc('\n', f);
+                if (it->inode.known)
+                        fprintf(f, " %" PRIu32 ":%" PRIu32 ":%" PRIu64 "\n", it->inode.major, it->inode.minor,
+                                it->inode.ino);
+                else
+                        fputs(" -\n", f);
         }
         for (size_t k = 0; k < s->n_done; k++) {
                 size_t i = (s->done_next + EV_DONE_MAX - s->n_done + k) % EV_DONE_MAX;
@@ -407,17 +449,20 @@ static bool word_ok(const char *w)
         return true;
 }
 
-static int read_item(struct ev_state *s, char *line)
+static int read_item(struct ev_state *s, char *line, int version)
 {
         struct ev_item it = { 0 };
-        char *tok[15], *save = NULL;
+        char *tok[16], *save = NULL;
+        size_t want = version == 1 ? 15 : 16;
         size_t n = 0, len;
         uint64_t uid, handle, bytes, attempts, running;
         int64_t sec, nsec, next;
 
         for (char *t = strtok_r(line, " ", &save); t && n < ELEMENTSOF(tok); t = strtok_r(NULL, " ", &save))
                 tok[n++] = t;
-        if (n != ELEMENTSOF(tok) || strtok_r(NULL, " ", &save))
+        if (n != want || strtok_r(NULL, " ", &save))
+                return -1;
+        if (want == 16 && !streq(tok[15], "-") && ev_parse_inode(tok[15], &it.inode) < 0)
                 return -1;
         if (strlen(tok[0]) >= sizeof(it.key) || strlen(tok[1]) >= sizeof(it.user) ||
             strlen(tok[3]) >= sizeof(it.session) || !word_ok(tok[0]) || !word_ok(tok[1]))
@@ -451,7 +496,7 @@ int ev_state_read(struct ev_state *s, FILE *f)
         char *line = NULL;
         size_t size = 0;
         ssize_t n;
-        int first = 1, r = 0;
+        int first = 1, r = 0, version = 0;
 
         ev_state_init(s);
         while (r == 0 && (n = getline(&line, &size, f)) > 0) {
@@ -461,7 +506,10 @@ int ev_state_read(struct ev_state *s, FILE *f)
                 }
                 line[n - 1] = '\0';
                 if (first) {
-                        r = streq(line, "sftpjail-events-state 1") ? 0 : -1;
+                        version = streq(line, "sftpjail-events-state 1") ? 1
+                                  : streq(line, "sftpjail-events-state 2") ? 2
+                                                                          : 0;
+                        r = version ? 0 : -1;
                         first = 0;
                 } else if (strncmp(line, "cursor ", 7) == 0) {
                         char c[4096];
@@ -482,7 +530,7 @@ int ev_state_read(struct ev_state *s, FILE *f)
                                 s->hook_failures = b;
                         }
                 } else if (strncmp(line, "item ", 5) == 0) {
-                        r = read_item(s, line + 5);
+                        r = read_item(s, line + 5, version);
                 } else if (strncmp(line, "done ", 5) == 0) {
                         if (strlen(line + 5) >= EV_KEY_MAX || !word_ok(line + 5))
                                 r = -1;

@@ -33,6 +33,7 @@ struct ev_entry {
         const char *uid;  /* _UID (trusted) */
         const char *msgid;
         const char *user, *session, *event, *status, *direction, *exact, *bytes, *handle, *end, *client, *key;
+        const char *inode; /* SFTPJAIL_INODE "MAJOR:MINOR:INO" of a complete upload, or NULL */
         const char *path;
         size_t path_len;
         const char *to;
@@ -45,6 +46,18 @@ struct ev_user {
         const char *area;          /* absolute host path of the uploads (or the home for access=home) */
         const char *temp_suffixes; /* space separated */
 };
+
+/* The device and inode the supervisor found under the upload's name right
+ * after its close (SFTPJAIL_INODE); known = false where the record has
+ * none (the name was gone by then; a record of an older supervisor). */
+struct ev_inode {
+        bool known;
+        uint32_t major, minor;
+        uint64_t ino;
+};
+
+/* "MAJOR:MINOR:INO", decimal -> i.  Returns 0 or -1. */
+int ev_parse_inode(const char *s, struct ev_inode *i);
 
 enum ev_kind {
         EV_IGNORE,
@@ -64,6 +77,7 @@ struct ev_decision {
         uint64_t bytes;         /* the size the file must have */
         uint64_t handle;
         struct timespec end;    /* the record's end: the file's mtime must not be later */
+        struct ev_inode inode;  /* the upload's file as its close saw it (if known) */
 };
 
 /* Cheap first look, before looking the user up: could this entry be an
@@ -96,11 +110,13 @@ int ev_relpath(const char *area, const char *name, size_t len, char *out, size_t
 int ev_parse_time(const char *s, struct timespec *t);
 
 /* The file opened for the event is the upload, unchanged since its
- * record: a regular file of the user (uid), st_size == bytes, and an mtime no later than
- * the record's end (which has millisecond precision, rounded down: the
- * mtime may be up to the end of that millisecond).  Returns 0 or -1 with
- * *why set. */
-int ev_unchanged(const struct stat *st, uid_t uid, uint64_t bytes, const struct timespec *end, const char **why);
+ * record: a regular file of the user (uid), the same device and inode as
+ * at the close where the record names them, st_size == bytes, and an
+ * mtime no later than the record's end (which has millisecond precision,
+ * rounded down: the mtime may be up to the end of that millisecond).
+ * Returns 0 or -1 with *why set. */
+int ev_unchanged(const struct stat *st, uid_t uid, const struct ev_inode *inode, uint64_t bytes,
+                 const struct timespec *end, const char **why);
 
 /* Seconds to wait before attempt n+1 (n >= 1 attempts made): base *
  * 2^(n-1), at most cap. */
@@ -115,6 +131,7 @@ struct ev_item {
         char session[24];
         uint64_t handle, bytes;
         struct timespec end;
+        struct ev_inode inode;
         unsigned attempts;     /* hook runs started so far */
         int64_t next_at;       /* CLOCK_REALTIME seconds: not before */
         bool running;          /* a run was started and its end not recorded */

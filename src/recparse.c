@@ -142,7 +142,7 @@ static const struct {
 } record_keys[] = {
         { "event", false }, { "direction", false }, { "status", false }, { "bytes", false },
         { "path", true },   { "to", true },         { "exact", false },  { "handle", false },
-        { "client", false }, { "key", true },       { "host", true },    { "start", false },  { "end", false },
+        { "inode", false }, { "client", false }, { "key", true },       { "host", true },    { "start", false },  { "end", false },
         { "duration", false }, { "error", true },   { "detail", true },
 };
 
@@ -192,6 +192,22 @@ static bool value_in(const struct rp_field *f, const char *const *set)
         return false;
 }
 
+/* MAJOR:MINOR:INO, decimal (records.md: the file under a complete
+ * upload's name at its close). */
+static bool inode_ok(const struct rp_field *f)
+{
+        const char *s = f->value, *e = f->value + f->len;
+
+        for (int part = 0; part < 3; part++) {
+                const char *d = s;
+                while (s < e && *s >= '0' && *s <= '9')
+                        s++;
+                if (s == d || (part < 2 && (s == e || *s++ != ':')))
+                        return false;
+        }
+        return s == e;
+}
+
 static int check_record(const struct rp_msg *m)
 {
         static const char *const events[] = { "transfer", "remove", "mkdir", "rmdir", "rename", "setstat", "link", NULL };
@@ -213,6 +229,8 @@ static int check_record(const struct rp_msg *m)
         if (b && !streq(b->value, "unknown") && !all_digits(b->value, b->len))
                 return -1;
         if (h && !all_digits(h->value, h->len))
+                return -1;
+        if (rp_get(m, "inode") && (!transfer || !inode_ok(rp_get(m, "inode"))))
                 return -1;
         if (rp_get(m, "exact") && !streq(rp_get(m, "exact")->value, "no"))
                 return -1;

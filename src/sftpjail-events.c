@@ -184,7 +184,7 @@ static void load_state(void)
  * the next call). */
 struct fields {
         char exe[PATH_MAX], uid[32], msgid[40], user[256], session[40], event[32], status[32], direction[32],
-                exact[8], bytes[32], handle[32], end[40], client[128], key[256];
+                exact[8], bytes[32], handle[32], end[40], client[128], key[256], inode[72];
         char path[EV_REL_MAX * 2], to[EV_REL_MAX * 2];
         size_t path_len, to_len;
         bool has[16];
@@ -223,6 +223,7 @@ static void read_fields(sd_journal *j, struct fields *f)
         G(end, "SFTPJAIL_END");
         G(client, "SFTPJAIL_CLIENT");
         G(key, "SFTPJAIL_KEY");
+        G(inode, "SFTPJAIL_INODE");
 #undef G
         f->e.path = get(j, "SFTPJAIL_PATH", f->path, sizeof(f->path), &f->path_len);
         f->e.path_len = f->path_len;
@@ -358,7 +359,9 @@ static int handle_entry(sd_journal *j)
         } else if (ev_state_seen(&st, d.key)) {
                 say("ignored: event %s (path=\"%s\") is already queued or done", d.key, esc);
         } else {
-                struct ev_item it = { .uid = x.id.uid, .handle = d.handle, .bytes = d.bytes, .end = d.end };
+                struct ev_item it = {
+                        .uid = x.id.uid, .handle = d.handle, .bytes = d.bytes, .end = d.end, .inode = d.inode
+                };
                 snprintf(it.key, sizeof(it.key), "%s", d.key);
                 snprintf(it.user, sizeof(it.user), "%s", x.id.name);
                 snprintf(it.session, sizeof(it.session), "%s", f.e.session);
@@ -530,7 +533,7 @@ static int start(size_t i)
         else if (fstat(fd, &s) < 0)
                 why = "fstat failed";
         else
-                ev_unchanged(&s, x.id.uid, it->bytes, &it->end, &why);
+                ev_unchanged(&s, x.id.uid, &it->inode, it->bytes, &it->end, &why);
         if (why) {
                 escape(rel, strlen(rel), esc, sizeof(esc));
                 say("refused: event %s path=\"%s\": %s (%s)", it->key, esc, why, fd < 0 ? strerror(errno) : "checked by fd");

@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
 /* Parse the decimal number that ends at end (exclusive), backwards;
  * returns where it starts, or NULL.  Digits only, no overflow. */
@@ -378,6 +379,27 @@ static const char *explain_failure(void *ctx, const char *name, size_t len, cons
         return text;
 }
 
+/* The device and inode under a complete upload's name, "MAJOR:MINOR:INO",
+ * for sftpjail-events' "the same file as at the close".  Asked when the
+ * close is read, before the client's next request reaches sftp-server
+ * (drain_log): the client that uploaded it cannot have replaced it yet.
+ * As the user, the last component not followed; "" if it is not a
+ * regular file there. */
+static void closed_inode(const struct rec *r, const char *apath, size_t plen, char *out, size_t size)
+{
+        static char path[NAME_MAX_BYTES];
+        struct stat st;
+
+        out[0] = '\0';
+        if (!r->direction || !streq(r->direction, "upload") || !streq(r->status, "complete") || plen >= sizeof(path))
+                return;
+        memcpy(path, apath, plen);
+        path[plen] = '\0';
+        if (strlen(path) != plen || fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                return;
+        snprintf(out, size, "%u:%u:%" PRIu64, major(st.st_dev), minor(st.st_dev), (uint64_t)st.st_ino);
+}
+
 /* One record of records.c: a line of key=value pairs after our
  * "session=S user=U" (the contract of docs/records.md: the first keys in
  * this order, values that may hold anything quoted and escaped as
@@ -388,7 +410,7 @@ static void emit_record(void *ctx, const struct rec *r)
         struct session *s = ctx;
         static char apath[NAME_MAX_BYTES], ato[NAME_MAX_BYTES], path[NAME_ESCAPED_MAX], to[NAME_ESCAPED_MAX],
                 extra[NAME_ESCAPED_MAX + 512 + HOST_ESCAPED_MAX];
-        char start[64], end[64], bytes[24] = "", dur[32], handle[24] = "";
+        char start[64], end[64], bytes[24] = "", dur[32], handle[24] = "", inode[72] = "";
         double d = (double)(r->end.tv_sec - r->start.tv_sec) + (double)(r->end.tv_nsec - r->start.tv_nsec) / 1e9;
         const char *event = rec_event_name(r->event);
         struct log_field f[20];
@@ -430,6 +452,9 @@ static void emit_record(void *ctx, const struct rec *r)
         if (r->event == REC_TRANSFER) {
                 snprintf(handle, sizeof(handle), "%" PRIu64, r->handle);
                 FIELD("SFTPJAIL_HANDLE", handle, strlen(handle));
+                closed_inode(r, apath, plen, inode, sizeof(inode));
+                if (inode[0])
+                        FIELD("SFTPJAIL_INODE", inode, strlen(inode));
         }
         FIELD("SFTPJAIL_START", start, strlen(start));
         FIELD("SFTPJAIL_END", end, strlen(end));
@@ -454,6 +479,8 @@ static void emit_record(void *ctx, const struct rec *r)
                 APPEND(" exact=no");
         if (r->event == REC_TRANSFER)
                 APPEND(" handle=%s", handle);
+        if (inode[0])
+                APPEND(" inode=%s", inode);
         APPEND(" client=%s", s->client);
         if (s->key)
                 APPEND(" key=\"%s\"", s->key);

@@ -215,6 +215,26 @@ check "a symlink to /etc/shadow in the upload's place is refused" wait_for 15 ev
         "journal -u sftpjail-events.service | grep -E '^refused: .*swap.txt'"
 check_not "... no hook ran, nothing was moved" eval "hookruns | grep -q swap.txt || C test -e $UP/ready/swap.txt"
 check "/etc/shadow is untouched" C test -f /etc/shadow -a ! -L /etc/shadow
+# Another file of the same size and an older mtime (put -p) in the
+# place of a complete upload, before the daemon gets to it: size and mtime
+# match the first record, the inode its close saw does not.
+C systemctl stop sftpjail-events.service
+printf 'a%.0s' $(seq 1 50) >"$W/a50"; printf 'b%.0s' $(seq 1 50) >"$W/b50"
+touch -d '2020-01-01 00:00' "$W/b50"
+sftp_batch "$U" <<EOF >/dev/null 2>&1
+put $W/a50 uploads/same.txt
+rename uploads/same.txt uploads/same.old
+put -p $W/b50 uploads/same.txt
+EOF
+C systemctl start sftpjail-events.service
+check "a complete upload replaced by a file of the same size and older mtime: refused (another inode)" \
+        wait_for 15 eval "journal -u sftpjail-events.service | grep -E '^refused: .*same.txt.*another inode'"
+check "... the replacement's own upload fires, once, with its content" wait_for 15 eval \
+        "[ \$(hook_count 'path=same.txt$') = 1 ] && hookruns | grep 'path=same.txt$' | grep -q 'sum=$(sum_of "$W/b50") '"
+inodes=$(C journalctl --no-pager -o verbose SFTPJAIL_USER="$U" SFTPJAIL_EVENT=transfer | grep -oE '^ *SFTPJAIL_INODE=[0-9]+:[0-9]+:[0-9]+$' | tail -n 2)
+check "the two records carry different inodes (SFTPJAIL_INODE)" eval \
+        "[ \$(wc -l <<<\"\$inodes\") = 2 ] && [ \$(sort -u <<<\"\$inodes\" | wc -l) = 2 ]"
+diag "$inodes"
 
 check "sftpjail-events still runs" eval '[ "$(C systemctl is-active sftpjail-events.service)" = active ]'
 diag "$(journal -u sftpjail-events.service | grep -vE '^(HOOKRUN|HOOKFAIL|queued|started|done)' | tail -n 15)"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "events.h"
 #include "records.h"
@@ -47,6 +48,14 @@ static void decisions(void)
                       streq(d.key, "0123456789abcdef-3") && d.end.tv_sec == 1796518923 &&
                       d.end.tv_nsec == 456000000,
               "a complete exact upload fires: rel, bytes, key, end (%s %s)", d.rel, d.key);
+        CHECK(!d.inode.known, "no SFTPJAIL_INODE: no inode to check");
+        e.inode = "254:3:77";
+        CHECK(decide(&e, &d) == EV_UPLOAD && d.inode.known && d.inode.major == 254 && d.inode.minor == 3 &&
+                      d.inode.ino == 77,
+              "SFTPJAIL_INODE is carried");
+        e.inode = "254:3";
+        CHECK(decide(&e, &d) == EV_IGNORE && strstr(d.why, "inode"), "a malformed inode: ignored (%s)", d.why);
+        e.inode = NULL;
         e.status = "interrupted";
         CHECK(decide(&e, &d) == EV_IGNORE, "interrupted: ignored (%s)", d.why);
         e.status = "failed";
@@ -157,6 +166,8 @@ static void checks(void)
         struct timespec end;
         struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 42, .st_uid = 1001 };
         const char *why = NULL;
+        const struct ev_inode noino = { 0 };
+        struct ev_inode ino;
 
         CHECK(ev_parse_time("2026-12-06T01:02:03.456Z", &end) == 0 && end.tv_nsec == 456000000, "end time parsed");
         CHECK(ev_parse_time("2026-12-06T01:02:03.456", &end) < 0 && ev_parse_time("2026-12-06T01:02:03Z", &end) < 0 &&
@@ -170,20 +181,41 @@ static void checks(void)
         ev_parse_time("2026-12-06T01:02:03.456Z", &end);
         st.st_mtim = end;
         st.st_mtim.tv_nsec = 456999999;
-        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "mtime within the record's millisecond: unchanged");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) == 0, "mtime within the record's millisecond: unchanged");
         st.st_mtim.tv_nsec = 457000000;
-        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) < 0 && strstr(why, "modified"), "mtime after it: changed");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) < 0 && strstr(why, "modified"), "mtime after it: changed");
         st.st_mtim.tv_sec -= 100;
-        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "an older mtime (sftp -p): unchanged");
-        CHECK(ev_unchanged(&st, 1001, 41, &end, &why) < 0 && strstr(why, "size"), "another size: changed");
-        CHECK(ev_unchanged(&st, 1002, 42, &end, &why) < 0 && strstr(why, "owned"), "another owner: refused");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) == 0, "an older mtime (sftp -p): unchanged");
+        CHECK(ev_unchanged(&st, 1001, &noino, 41, &end, &why) < 0 && strstr(why, "size"), "another size: changed");
+        CHECK(ev_unchanged(&st, 1002, &noino, 42, &end, &why) < 0 && strstr(why, "owned"), "another owner: refused");
         st.st_mode = S_IFIFO | 0644;
-        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) < 0 && strstr(why, "regular"), "not a regular file");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) < 0 && strstr(why, "regular"), "not a regular file");
         end.tv_nsec = 999500000;
         st.st_mode = S_IFREG | 0644;
         st.st_mtim = end;
         st.st_mtim.tv_nsec = 999999999;
-        CHECK(ev_unchanged(&st, 1001, 42, &end, &why) == 0, "the millisecond's end wraps to the next second");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) == 0, "the millisecond's end wraps to the next second");
+
+        /* The inode the close saw. */
+        st.st_mtim = end;
+        st.st_dev = makedev(8, 17);
+        st.st_ino = 123456789012ULL;
+        CHECK(ev_parse_inode("8:17:123456789012", &ino) == 0 && ino.known && ino.major == 8 && ino.minor == 17 &&
+                      ino.ino == 123456789012ULL,
+              "inode parsed");
+        CHECK(ev_unchanged(&st, 1001, &ino, 42, &end, &why) == 0, "the same device and inode: unchanged");
+        st.st_ino++;
+        CHECK(ev_unchanged(&st, 1001, &ino, 42, &end, &why) < 0 && strstr(why, "inode"),
+              "another inode, same size and mtime: refused (%s)", why);
+        st.st_ino--;
+        st.st_dev = makedev(8, 18);
+        CHECK(ev_unchanged(&st, 1001, &ino, 42, &end, &why) < 0 && strstr(why, "inode"), "another device: refused");
+        CHECK(ev_unchanged(&st, 1001, &noino, 42, &end, &why) == 0, "no inode in the record: size and mtime only");
+        CHECK(ev_parse_inode("8:17", &ino) < 0 && ev_parse_inode("8:17:", &ino) < 0 && ev_parse_inode("::1", &ino) < 0 &&
+                      ev_parse_inode("8:17:1x", &ino) < 0 && ev_parse_inode("-8:17:1", &ino) < 0 &&
+                      ev_parse_inode("4294967296:0:1", &ino) < 0 && ev_parse_inode("8:17:1:2", &ino) < 0 &&
+                      ev_parse_inode(NULL, &ino) < 0 && !ino.known,
+              "malformed inodes refused");
 
         CHECK(ev_backoff(1, 5, 300) == 5 && ev_backoff(2, 5, 300) == 10 && ev_backoff(4, 5, 300) == 40 &&
                       ev_backoff(10, 5, 300) == 300 && ev_backoff(1000, 5, 300) == 300,
@@ -202,6 +234,7 @@ static void state(void)
 
         it.end.tv_sec = 1796518923;
         it.end.tv_nsec = 456000000;
+        it.inode = (struct ev_inode){ .known = true, .major = 259, .minor = 1, .ino = 18446744073709551615ULL };
         memcpy(it.rel, "a b\n\"c\"\xff", it.rel_len = 9);
         ev_state_init(&s);
         CHECK(ev_state_push(&s, &it) == 0, "push");
@@ -209,6 +242,7 @@ static void state(void)
         strcpy(it.key, "0123456789abcdef-4");
         memcpy(it.ready, "ready/x", it.ready_len = 7);
         it.fp[0] = '\0';
+        it.inode.known = false;
         ev_state_push(&s, &it);
         ev_set_cursor(&s, "s=abc;i=12;b=x y");
         s.hook_runs = 17;
@@ -233,6 +267,9 @@ static void state(void)
                       t.items[0].next_at == 1796518999 && streq(t.items[0].fp, "ssh-ed25519 SHA256:abc") &&
                       streq(t.items[1].ready, "ready/x") && !t.items[1].fp[0] && streq(t.items[1].client, "192.0.2.1:5555"),
               "the queue round-trips, names with any byte");
+        CHECK(t.items[0].inode.known && t.items[0].inode.major == 259 && t.items[0].inode.minor == 1 &&
+                      t.items[0].inode.ino == 18446744073709551615ULL && !t.items[1].inode.known,
+              "the inode round-trips, and its absence");
         CHECK(t.cursor && streq(t.cursor, "s=abc;i=12;b=x y") && t.hook_runs == 17 && t.hook_failures == 2 &&
                       t.n_done == EV_DONE_MAX && ev_state_seen(&t, "fedcba9876543210-4100") &&
                       !ev_state_seen(&t, "fedcba9876543210-4"),
@@ -244,6 +281,22 @@ static void state(void)
         /* Cut short, or not ours: refused, never half read. */
         f = fmemopen(buf, len - 3, "r");
         CHECK(ev_state_read(&t, f) < 0 && t.n_items == 0 && !t.cursor, "a state file cut short is refused");
+        fclose(f);
+        /* Version 1 (before the inode): an upgrade keeps its queue. */
+        static const char v1[] = "sftpjail-events-state 1\ncursor -\ncounters 3 1\n"
+                                 "item 0123456789abcdef-3 alice 1001 0123456789abcdef 3 42 1796518923 456000000 0 0 0 "
+                                 "612f62 - - -\n";
+        f = fmemopen((char *)v1, sizeof(v1) - 1, "r");
+        CHECK(ev_state_read(&t, f) == 0 && t.n_items == 1 && !t.items[0].inode.known && t.items[0].bytes == 42 &&
+                      streq(t.items[0].rel, "a/b") && t.hook_runs == 3,
+              "a version 1 state file is read (no inode)");
+        fclose(f);
+        ev_state_free(&t);
+        static const char v1x[] = "sftpjail-events-state 1\ncursor -\ncounters 3 1\n"
+                                  "item 0123456789abcdef-3 alice 1001 0123456789abcdef 3 42 1796518923 456000000 0 0 0 "
+                                  "612f62 - - - 8:1:2\n";
+        f = fmemopen((char *)v1x, sizeof(v1x) - 1, "r");
+        CHECK(ev_state_read(&t, f) < 0, "version 1 with an inode is not ours");
         fclose(f);
         f = fmemopen((char *)"something else\n", 15, "r");
         CHECK(ev_state_read(&t, f) < 0, "a foreign file is refused");

@@ -52,6 +52,19 @@ static void records(void)
                       FIELD_IS("handle", "1") && FIELD_IS("key", "ssh-ed25519 SHA256:x/y+z") &&
                       FIELD_IS("detail", "WRITE,CREATE,TRUNCATE") && FIELD_IS("duration", "0.544"),
               "all fields, exact");
+        CHECK(parse("session=0123456789abcdef user=alice event=transfer direction=upload status=complete bytes=5 "
+                    "path=\"/h/u\" handle=4 inode=259:1:1234567 client=local start=a end=b duration=0.000") == 0 &&
+                      FIELD_IS("inode", "259:1:1234567"),
+              "inode=MAJOR:MINOR:INO after handle");
+        CHECK(parse("session=0123456789abcdef user=alice event=transfer direction=upload status=complete bytes=5 "
+                    "path=\"/h/u\" handle=4 inode=259:1 client=local start=a end=b duration=0.000") < 0 &&
+                      parse("session=0123456789abcdef user=alice event=transfer direction=upload status=complete "
+                            "bytes=5 path=\"/h/u\" handle=4 inode=259:1:x client=local start=a end=b duration=0.000") < 0 &&
+                      parse("session=0123456789abcdef user=alice event=transfer direction=upload status=complete "
+                            "bytes=5 path=\"/h/u\" inode=259:1:7 handle=4 client=local start=a end=b duration=0.000") < 0 &&
+                      parse("session=0123456789abcdef user=bob event=remove status=complete path=\"/h/d\" "
+                            "inode=1:2:3 client=local start=a end=b duration=0.000") < 0,
+              "a malformed inode, one out of order, or one on a remove: not a record");
         CHECK(parse("session=0123456789abcdef user=alice event=transfer direction=download status=interrupted "
                     "bytes=unknown path=\"/h/f\" handle=2 client=local start=a end=b duration=0.000") == 0 &&
                       FIELD_IS("bytes", "unknown"),
