@@ -21,6 +21,7 @@ struct rec_handle {
         bool direction_unknown; /* its open was cut (no flags) and no counts came */
         char error[96];
         char detail[64];
+        char inode[48]; /* rec_closed_fn's answer at the close */
         struct timespec start;
 };
 
@@ -164,6 +165,7 @@ static void emit_transfer(struct records *r, struct rec_handle *h, const char *s
                 .end = *now,
                 .error = failure_text(status, error),
                 .detail = h->detail,
+                .inode = h->inode[0] ? h->inode : NULL,
         };
         r->emit(r->ctx, &x);
 }
@@ -371,6 +373,8 @@ static void on_close(struct records *r, const char *m, size_t len, bool cut, boo
                 free_handle(h);
                 return;
         }
+        if (h->write && exact && r->closed)
+                r->closed(r->ctx, h->path, h->len, h->inode, sizeof(h->inode));
         struct rec_pending *p = new_pending(r, P_CLOSE, now);
         p->h = h;
         p->bytes = counts ? (h->write ? wr : rd) : 0;

@@ -66,6 +66,7 @@ struct rec {
         struct timespec start, end; /* CLOCK_REALTIME */
         const char *error;   /* failed: sftp-server's status text or errno text */
         const char *detail;  /* open flags, mode, "symlink"/"hardlink", the set attribute */
+        const char *inode;   /* transfers: what rec_closed_fn said at the close, or NULL */
 };
 
 typedef void (*rec_emit_fn)(void *ctx, const struct rec *r);
@@ -78,11 +79,22 @@ typedef void (*rec_emit_fn)(void *ctx, const struct rec *r);
  * sftp-server's text stands. */
 typedef const char *(*rec_explain_fn)(void *ctx, const char *path, size_t len, const char *said);
 
+/* Optional (NULL: none): asked the moment sftp-server's close of a file
+ * open for writing is read, with its exact name, before a later message
+ * settles it: what identifies the file there now (the supervisor: its
+ * device and inode), written to out ("" for nothing).  sftp-server logs a
+ * close before it answers it, so at that moment the client that wrote the
+ * file has not yet been able to change it; a request that logs nothing at
+ * INFO (an OK close) is settled by the next message only, which may come
+ * after that request has run. */
+typedef void (*rec_closed_fn)(void *ctx, const char *path, size_t len, char *out, size_t size);
+
 struct rec_handle;
 
 struct records {
         rec_emit_fn emit;
         rec_explain_fn explain;
+        rec_closed_fn closed;
         void *ctx;
         struct rec_handle *open; /* file handles, oldest first */
         struct rec_pending *pending;

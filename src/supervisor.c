@@ -379,21 +379,20 @@ static const char *explain_failure(void *ctx, const char *name, size_t len, cons
         return text;
 }
 
-/* The device and inode under a complete upload's name, "MAJOR:MINOR:INO",
- * for sftpjail-events' "the same file as at the close".  Asked when the
- * close is read, before the client's next request reaches sftp-server
- * (drain_log): the client that uploaded it cannot have replaced it yet.
- * As the user, the last component not followed; "" if it is not a
- * regular file there. */
-static void closed_inode(const struct rec *r, const char *apath, size_t plen, char *out, size_t size)
+/* rec_closed_fn: the device and inode under the name of a file open for
+ * writing, "MAJOR:MINOR:INO", for sftpjail-events' "the same file as at
+ * the close".  Asked when the close is read, before the client's next
+ * request reaches sftp-server (drain_log): the client that uploaded it
+ * cannot have replaced it yet.  As the user, the last component not
+ * followed; "" if it is not a regular file there. */
+static void closed_inode(void *ctx, const char *name, size_t len, char *out, size_t size)
 {
+        const struct session *s = ctx;
         static char path[NAME_MAX_BYTES];
+        size_t plen = absolute(s->home, name, len, path, sizeof(path) - 1);
         struct stat st;
 
         out[0] = '\0';
-        if (!r->direction || !streq(r->direction, "upload") || !streq(r->status, "complete") || plen >= sizeof(path))
-                return;
-        memcpy(path, apath, plen);
         path[plen] = '\0';
         if (strlen(path) != plen || fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                 return;
@@ -452,7 +451,9 @@ static void emit_record(void *ctx, const struct rec *r)
         if (r->event == REC_TRANSFER) {
                 snprintf(handle, sizeof(handle), "%" PRIu64, r->handle);
                 FIELD("SFTPJAIL_HANDLE", handle, strlen(handle));
-                closed_inode(r, apath, plen, inode, sizeof(inode));
+                /* Only a complete upload's: what sftpjail-events checks. */
+                if (r->inode && streq(r->status, "complete") && r->direction && streq(r->direction, "upload"))
+                        snprintf(inode, sizeof(inode), "%s", r->inode);
                 if (inode[0])
                         FIELD("SFTPJAIL_INODE", inode, strlen(inode));
         }
@@ -848,6 +849,7 @@ int supervise(struct session *s)
         s->listener_fd = -1;
         records_init(&s->records, emit_record, s);
         s->records.explain = explain_failure;
+        s->records.closed = closed_inode;
         s->forward = (struct ratelimit){ .start = start };
         /* Tells an empty record from EOF (read_log); and the log fd must
          * be the socket the launcher made (session-abi.h). */

@@ -11,7 +11,7 @@
 #define MAXREC 16
 static struct got {
         enum rec_event event;
-        char status[16], direction[16], path[2048], to[2048], error[128], detail[128];
+        char status[16], direction[16], path[2048], to[2048], error[128], detail[128], inode[48];
         size_t path_len, to_len;
         bool exact, bytes_known;
         unsigned long long bytes, handle;
@@ -36,6 +36,7 @@ static void collect(void *ctx, const struct rec *r)
         }
         snprintf(g->error, sizeof(g->error), "%s", r->error ? r->error : "");
         snprintf(g->detail, sizeof(g->detail), "%s", r->detail ? r->detail : "");
+        snprintf(g->inode, sizeof(g->inode), "%s", r->inode ? r->inode : "");
         g->exact = r->exact;
         g->bytes_known = r->bytes_known;
         g->bytes = r->bytes;
@@ -383,6 +384,46 @@ static void write_failed(const char *name, const char *err)
         end();
 }
 
+/* rec_closed_fn: asked at the close of a file open for writing, before
+ * the next message settles it; counts the calls. */
+static int closed_calls;
+static char closed_at[256];
+static void closed(void *ctx, const char *path, size_t len, char *out, size_t size)
+{
+        (void)ctx;
+        closed_calls++;
+        snprintf(closed_at, sizeof(closed_at), "%.*s", (int)len, path);
+        snprintf(out, size, "8:1:%d", closed_calls);
+}
+
+static void closed_hook(void)
+{
+        start();
+        R.closed = closed;
+        closed_calls = 0;
+        feed("open \"/h/uploads/a\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("close \"/h/uploads/a\" bytes read 0 written 5");
+        CHECK(closed_calls == 1 && !strcmp(closed_at, "/h/uploads/a") && ngot == 0,
+              "an upload's close: asked at once, before anything settles it (%d, %s)", closed_calls, closed_at);
+        feed("rename old \"/h/uploads/a\" new \"/h/uploads/b\"");
+        CHECK(ngot >= 1 && !strcmp(got[0].inode, "8:1:1") && !strcmp(got[0].status, "complete"),
+              "... and its record carries the answer (%s)", ngot ? got[0].inode : "-");
+        feed("open \"/h/down\" flags READ mode 0666");
+        feed("close \"/h/down\" bytes read 9 written 0");
+        feed("open \"/h/uploads/cut\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed_n("close \"/h/uploads/cut\" bytes re", 30, true);
+        feed("open \"/h/uploads/killed\" flags WRITE,CREATE,TRUNCATE mode 0644");
+        feed("forced close \"/h/uploads/killed\" bytes read 0 written 7");
+        bye();
+        end();
+        CHECK(closed_calls == 1, "not asked for a download, a close cut short (not exact) or a forced close (%d)",
+              closed_calls);
+        bool none = true;
+        for (int i = 1; i < ngot; i++)
+                none = none && !got[i].inode[0];
+        CHECK(ngot == 5 && none, "... whose records carry none (%d records)", ngot);
+}
+
 static void explained(void)
 {
         start();
@@ -477,6 +518,7 @@ static void verbose_requests(void)
 int main(void)
 {
         explained();
+        closed_hook();
         counts_within();
         consumed();
         empty_status();
