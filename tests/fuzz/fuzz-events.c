@@ -6,8 +6,10 @@
  *         MESSAGE_ID SFTPJAIL_USER _SESSION _EVENT _STATUS _DIRECTION
  *         _EXACT _BYTES _HANDLE _END _CLIENT _KEY _PATH _TO of the entry,
  *         then the user's area, temp suffixes and uid, then the same 16
- *         fields of the upload a rename is matched with (ev_decide_prior);
- *         a field that is the one byte 0xff is absent;
+ *         fields of the upload a rename is matched with (ev_decide_prior),
+ *         then SFTPJAIL_INODE of the entry and of that upload;
+ *         a field that is the one byte 0xff (or missing at the end) is
+ *         absent;
  *   odd:  a state file (ev_state_read).
  * Invariants:
  *   - an event fires only for the supervisor's own (_EXE, _UID) complete,
@@ -16,7 +18,8 @@
  *     is area + "/" + rel, the entry's name (the rename's new name), with
  *     rel clean (no NUL, no empty, "." or ".." component), not temporary;
  *     its key is SESSION-HANDLE, its bytes the upload's, its end time the
- *     one the entry wrote (ev_parse_time normalises nothing);
+ *     one the entry wrote (ev_parse_time normalises nothing); it checks
+ *     an inode exactly when the transfer's entry names one;
  *   - an ignored entry says why;
  *   - a state file that reads, written and read again, is the same state
  *     (the second writing is byte for byte the first), every queued key
@@ -33,7 +36,7 @@
 #define SEP 0x1e
 #define SUP "/usr/libexec/sftpjail/sftpjail-supervise"
 #define NFIELDS 16
-#define NPIECES (2 * NFIELDS + 3)
+#define NPIECES (2 * NFIELDS + 5)
 
 struct piece {
         char *s; /* NUL-terminated copy, NULL when absent */
@@ -126,6 +129,9 @@ static void check_fired(const struct ev_decision *d, const struct ev_entry *e, c
                 FUZZ_CHECK(is(e->event, "transfer"));
                 check_rel(d, u, e->path, e->path_len);
         }
+        /* An inode to check exactly when the transfer names one (a
+         * malformed one ignores the entry). */
+        FUZZ_CHECK(d->inode.known == (t->inode != NULL));
         /* The end time is the entry's, not another. */
         iso(&d->end, end, sizeof(end));
         FUZZ_CHECK(e->end && streq(end, e->end));
@@ -140,6 +146,8 @@ static void decide(const uint8_t *data, size_t size)
         split(data, size, p, NPIECES);
         entry(&e, p);
         entry(&up, p + NFIELDS + 3);
+        e.inode = p[2 * NFIELDS + 3].s;
+        up.inode = p[2 * NFIELDS + 4].s;
         struct ev_user u = {
                 .uid = p[NFIELDS + 2].s ? (uid_t)strtoul(p[NFIELDS + 2].s, NULL, 10) : 1001,
                 .area = p[NFIELDS].s,

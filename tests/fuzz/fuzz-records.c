@@ -63,8 +63,11 @@ static void emit(void *ctx, const struct rec *r)
                         FUZZ_CHECK(!st->seen[r->handle]);
                         st->seen[r->handle] = 1;
                 }
+                /* Only an upload's close is asked for an inode. */
+                if (r->inode)
+                        FUZZ_CHECK(strcmp(r->direction, "upload") == 0 && strcmp(r->inode, "1:2:3") == 0);
         } else {
-                FUZZ_CHECK(r->direction == NULL);
+                FUZZ_CHECK(r->direction == NULL && r->inode == NULL);
         }
         FUZZ_CHECK(r->end.tv_sec > r->start.tv_sec ||
                    (r->end.tv_sec == r->start.tv_sec && r->end.tv_nsec >= r->start.tv_nsec));
@@ -81,6 +84,16 @@ static const char *explain(void *ctx, const char *path, size_t len, const char *
         return len % 2 ? "No space left on device (sftp-server: Failure)" : NULL;
 }
 
+/* rec_closed_fn: asked with a name no longer than the input. */
+static void closed(void *ctx, const char *path, size_t len, char *out, size_t size)
+{
+        struct state *st = ctx;
+
+        FUZZ_CHECK(path != NULL && len <= st->total && size > 5);
+        touch(st, path, len);
+        snprintf(out, size, "%s", len % 3 ? "1:2:3" : "");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static struct state st;
@@ -94,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         st.total = size;
         records_init(&r, emit, &st);
         r.explain = explain;
+        r.closed = closed;
         while (i <= size) {
                 const uint8_t *end = memchr(data + i, SEP, size - i);
                 size_t len = end ? (size_t)(end - (data + i)) : size - i;
