@@ -5,6 +5,7 @@
 #
 #     sudo bench/run.sh            # full run (a few minutes)
 #     QUICK=1 sudo bench/run.sh    # fewer rounds
+#     ONLY=5 sudo bench/run.sh     # only these rows (numbers below, e.g. ONLY="1 5")
 #
 # Creates its own build, user (sjb, sjb-plain), data and sshd under
 # /var/lib/sftpjail-bench; prints one table (also written to
@@ -50,6 +51,7 @@ if [ -n "${SFTPJAIL_BENCH_NS:-}" ]; then
         SINK="bench/log-sink.c: a C listener appending every message to a file, as a syslog daemon would"
 fi
 say() { printf '\n== %s\n' "$*" >&2; }
+want() { [ -z "${ONLY:-}" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
 
 say "build (normal, stage-timing, and one without the shared network namespace)"
 NETNS=/run/sftpjail-bench/netns
@@ -80,9 +82,11 @@ for u in $U $UP; do
         install -d -m 0750 -o $u -g $u "$BR/home/$u/uploads"
 done
 printf '[user %s]\nlog_level = INFO\n' $U >"$BR/etc/sftpjail.conf"; chmod 0644 "$BR/etc/sftpjail.conf"
-[ -s "$BR/data/big" ] && [ "$(stat -c %s "$BR/data/big")" -eq $((BIG_MIB << 20)) ] ||
-        head -c $((BIG_MIB << 20)) /dev/urandom >"$BR/data/big"
-chmod 0644 "$BR/data/big"; cat "$BR/data/big" >/dev/null # into the page cache
+if want 4 || want 6; then
+        [ -s "$BR/data/big" ] && [ "$(stat -c %s "$BR/data/big")" -eq $((BIG_MIB << 20)) ] ||
+                head -c $((BIG_MIB << 20)) /dev/urandom >"$BR/data/big"
+        chmod 0644 "$BR/data/big"; cat "$BR/data/big" >/dev/null # into the page cache
+fi
 if [ ! -d "$BR/data/small" ]; then
         mkdir -p "$BR/data/small"
         for i in $(seq 1 10000); do printf 'file %05d\n' $i >"$BR/data/small/f$i"; done
@@ -99,6 +103,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else 
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); }
 
+if want 1; then
 say "1. start-up, stdin closed ($R_START rounds, interleaved)"
 t=$(as $UP "$BR/bin/interleave" "$R_START" :plain $SFTP_SERVER :bwrap "${BWRAP[@]}" | cat)
 tj=$(as $U "$BR/bin/interleave" "$R_START" :plain $SFTP_SERVER :jail "$J" --subsystem \
@@ -109,6 +114,8 @@ row "start-up, stdin closed: median ms (min/max)" "$p ($(awk -F'\t' '$1=="plain"
         "$j ($(awk -F'\t' '$1=="jail"{print $2"/"$4}' <<<"$tj"))" \
         "jail/plain $(ratio "$j" "$p"); bwrap $b ms, jail/bwrap $(ratio "$j" "$b") (bwrap/plain $(ratio "$b" "$pb")); a network namespace per login instead of the shared one: $(med privnet <<<"$tj") ms"
 
+fi
+if want 2; then
 say "2. a full sftp session: ls, bye ($R_SESSION rounds)"
 printf 'ls\nbye\n' >"$BR/data/ls.batch"
 ts=$(as $U "$BR/bin/interleave" "$R_SESSION" :plain sftp -q -b "$BR/data/ls.batch" -D "$SFTP_SERVER" \
@@ -119,6 +126,8 @@ echo "$ts" >&2; echo "$tb" >&2
 p=$(med plain <<<"$ts") j=$(med jail <<<"$ts") pb=$(med plain <<<"$tb") b=$(med bwrap <<<"$tb")
 row "sftp -D session (ls, bye): median ms" "$p" "$j" "jail/plain $(ratio "$j" "$p"); bwrap/plain $(ratio "$b" "$pb")"
 
+fi
+if want 3; then
 say "3. stage timings inside the launcher (median µs of $R_SESSION logins)"
 for _ in $(seq 1 "$R_SESSION"); do as $U "$BR/bin/sftpjail-stages" --subsystem </dev/null 2>&1 >/dev/null | grep '^sftpjail-stage'; done |
         awk '{print $2, $3}' | sort -k1,1 -k2,2n |
@@ -127,6 +136,8 @@ for _ in $(seq 1 "$R_SESSION"); do as $U "$BR/bin/sftpjail-stages" --subsystem <
         sort -k2 -n -r >"$BR/stages.txt"
 cat "$BR/stages.txt" >&2
 
+fi
+if want 4; then
 say "4. throughput over pipes (sftp -D), ${BIG_MIB} MiB, /dev/null sinks ($R_XFER rounds)"
 printf 'put %s /dev/null\n' "$BR/data/big" >"$BR/data/put.batch"
 printf 'get %s /dev/null\n' "$BR/data/big" >"$BR/data/get.batch"
@@ -145,6 +156,8 @@ printf 'put %s uploads/big.copy\n' "$BR/data/big" | as $U sftp -q -b - -D "$J --
 [ "$(sha256sum <"$BR/data/big")" = "$(sha256sum <"$H/uploads/big.copy")" ] || { echo "bench: upload corrupted!" >&2; exit 1; }
 rm -f "$H/uploads/big.copy"
 
+fi
+if want 5; then
 say "5. metadata: 10,000 small files put, listed, removed ($R_META rounds)"
 printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n' "$BR/data/small" >"$BR/data/meta.batch"
 # "plainlog": plain sftp-server with the jail's own logging level (-e -l
@@ -162,6 +175,8 @@ sec() { awk -v t="$1" 'BEGIN{printf "%.2f", t/1000}'; }
 row "10,000 files put+ls -l+rm: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"))" \
         "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j")"
 
+fi
+if want 6; then
 say "6. over a real sshd on 127.0.0.1, aes128-gcm ($R_XFER rounds)"
 [ -f "$BR/sshd/host" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/host"
 [ -f "$BR/sshd/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/client"
@@ -206,6 +221,8 @@ row "get ${BIG_MIB} MiB via sshd (aes128-gcm): MiB/s" "$(awk -v t="$p" -v m="$BI
 kill "$(cat "$BR/sshd/pid")" 2>/dev/null || true
 rm -f "$H/big" "$HP/big"
 
+fi
+if want 7; then
 say "7. login latency under a burst of $N_BURST simultaneous logins"
 bp=$(as $U /usr/bin/python3 "$SRC/bench/burst.py" "$N_BURST" $SFTP_SERVER)
 bj=$(as $U /usr/bin/python3 "$SRC/bench/burst.py" "$N_BURST" "$J" --subsystem)
@@ -213,6 +230,8 @@ echo "plain $bp / jail $bj (p50 p90 p99 max failed)" >&2
 row "burst of $N_BURST logins: p50/p90/p99 ms" "$(cut -d' ' -f1-3 <<<"$bp" | tr ' ' /)" "$(cut -d' ' -f1-3 <<<"$bj" | tr ' ' /)" \
         "p50 ratio $(ratio "${bj%% *}" "${bp%% *}"); failures plain $(cut -d' ' -f5 <<<"$bp"), jail $(cut -d' ' -f5 <<<"$bj")"
 
+fi
+if want 9; then
 say "9. start-up with a project quota against without ($R_START rounds, interleaved)"
 # A second user whose uploads are on a loop-mounted XFS with prjquota and a
 # quota: the launcher's extra work is quota_check() (a few syscalls on the
@@ -236,6 +255,8 @@ if [[ $qrow == n/a:* ]]; then
 fi
 row "start-up with a quota (XFS prjquota) vs without: median ms" "-" "$qrow" "-"
 
+fi
+if want 8; then
 say "8. memory of $N_LIVE live sessions"
 mounts_before=$(wc -l </proc/1/mountinfo)
 kmem() { awk '/^(Slab|KernelStack|PageTables):/{s+=$2} END{print s}' /proc/meminfo; }
@@ -267,6 +288,7 @@ sleep 1
 left=$({ pgrep -u $U || true; } | wc -l); mounts_after=$(wc -l </proc/1/mountinfo)
 row "after all sessions" "-" "$left processes left, host mounts $mounts_before -> $mounts_after" "-"
 
+fi
 {
         echo "| measure | plain sftp-server | sftpjail | ratio / notes |"
         echo "|---|---|---|---|"
@@ -275,7 +297,7 @@ row "after all sessions" "-" "$left processes left, host mounts $mounts_before -
         echo "Stage timings inside the launcher (median µs of $R_SESSION logins; parent and child run in parallel after the clone):"
         echo
         echo '```'
-        cat "$BR/stages.txt"
+        if want 3; then cat "$BR/stages.txt"; else echo "(not run: ONLY=$ONLY)"; fi
         echo '```'
         echo
         echo "Log sink: $SINK."
