@@ -142,25 +142,23 @@ int ev_parse_time(const char *s, struct timespec *t)
 
 int ev_parse_inode(const char *s, struct ev_inode *i)
 {
-        char a[24], b[24], c[24];
-        uint64_t ma, mi;
-        const char *p = s, *q;
+        char buf[72], *mi, *ino;
+        uint64_t ma, mn;
 
         memset(i, 0, sizeof(*i));
-        if (!s || !(q = strchr(p, ':')) || (size_t)(q - p) >= sizeof(a))
+        if (!s || strlen(s) >= sizeof(buf))
                 return -1;
-        memcpy(a, p, (size_t)(q - p));
-        a[q - p] = '\0';
-        p = q + 1;
-        if (!(q = strchr(p, ':')) || (size_t)(q - p) >= sizeof(b) || strlen(q + 1) >= sizeof(c))
+        strcpy(buf, s);
+        if (!(mi = strchr(buf, ':')) || !(ino = strchr(mi + 1, ':')))
                 return -1;
-        memcpy(b, p, (size_t)(q - p));
-        b[q - p] = '\0';
-        strcpy(c, q + 1);
-        if (!parse_u64(a, &ma) || !parse_u64(b, &mi) || !parse_u64(c, &i->ino) || ma > UINT32_MAX || mi > UINT32_MAX)
+        *mi++ = '\0';
+        *ino++ = '\0';
+        /* parse_u64: digits only, so a fourth ':' fails the inode. */
+        if (!parse_u64(buf, &ma) || !parse_u64(mi, &mn) || !parse_u64(ino, &i->ino) || ma > UINT32_MAX ||
+            mn > UINT32_MAX)
                 return -1;
         i->major = (uint32_t)ma;
-        i->minor = (uint32_t)mi;
+        i->minor = (uint32_t)mn;
         i->known = true;
         return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"     /* ev_parse_inode(): the one reading of inode= */
 #include "supervisor.h" /* log_escape(): the one escaping, for the canonical-form check */
 #include "util.h"
 
@@ -192,22 +193,6 @@ static bool value_in(const struct rp_field *f, const char *const *set)
         return false;
 }
 
-/* MAJOR:MINOR:INO, decimal (records.md: the file under a complete
- * upload's name at its close). */
-static bool inode_ok(const struct rp_field *f)
-{
-        const char *s = f->value, *e = f->value + f->len;
-
-        for (int part = 0; part < 3; part++) {
-                const char *d = s;
-                while (s < e && *s >= '0' && *s <= '9')
-                        s++;
-                if (s == d || (part < 2 && (s == e || *s++ != ':')))
-                        return false;
-        }
-        return s == e;
-}
-
 static int check_record(const struct rp_msg *m)
 {
         static const char *const events[] = { "transfer", "remove", "mkdir", "rmdir", "rename", "setstat", "link", NULL };
@@ -230,7 +215,9 @@ static int check_record(const struct rp_msg *m)
                 return -1;
         if (h && !all_digits(h->value, h->len))
                 return -1;
-        if (rp_get(m, "inode") && (!transfer || !inode_ok(rp_get(m, "inode"))))
+        /* MAJOR:MINOR:INO, as sftpjail-events reads it (a bare value: no NUL). */
+        struct ev_inode ino;
+        if (rp_get(m, "inode") && (!transfer || ev_parse_inode(rp_get(m, "inode")->value, &ino) < 0))
                 return -1;
         if (rp_get(m, "exact") && !streq(rp_get(m, "exact")->value, "no"))
                 return -1;
