@@ -41,6 +41,23 @@ PY
 )
         summary+=("$name: ${s% *} passed, ${s#* } failed")
         passed=$((passed + ${s% *})); failed=$((failed + ${s#* }))
+        [ "${s#* }" -eq 0 ] || failure_digest "$dir/meson-logs/testlog.json"
+}
+
+# What a failed test said: its "not ok" lines and its TAP diagnostics
+# ("# ..."), which meson's summary leaves out (CI keeps only this output).
+failure_digest() {
+        /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        continue
+    print("--- %s (%s): its diagnostics" % (r["name"], r["result"]))
+    out = [l for l in (r.get("stdout") or "").splitlines() if l.startswith(("not ok", "#", "Bail out"))]
+    for l in out[-80:]:
+        print("    " + l)
+PY
 }
 
 passed=0 failed=0

@@ -90,6 +90,21 @@ check "the other $((N - MAX)) are refused, exit status 1, nothing else said ($ba
 err=$(cd "$W" && setpriv --reuid $U --regid $U --init-groups "$LAUNCHER" --subsystem </dev/null 2>&1 >/dev/null)
 check "while full, the launcher's refusal is one line naming the limit" \
         bash -c '[ "$(wc -l <<<"$1")" -eq 1 ] && grep -q "^sftpjail: login refused: the user already has $2 sessions (max_sessions = $2)$" <<<"$1"' _ "$err" "$MAX"
+# The log is asynchronous: a refusal's line may still be in the
+# listener's socket queue when its client has exited.  Wait until the
+# count reaches what is expected, or stops growing for 2 s.
+want=$((N - MAX + 1)) last=-1 still=0
+for _ in $(seq 1 200); do
+        got=$(($(refusals) - refused0))
+        [ "$got" -ge "$want" ] && break
+        if [ "$got" -eq "$last" ]; then still=$((still + 1)); [ $still -ge 20 ] && break; else still=0; fi
+        last=$got; sleep 0.1
+done
+if [ $bad -ne 0 ] || [ "$got" -ne "$want" ]; then
+        # Why: refusals for another reason, and what sshd said of the burst.
+        diag "$(grep "user=$U refused:" "$SYSLOG" | grep -v "the user already has $MAX sessions" | head -n 5 | sed 's/^/other refusal: /')"
+        diag "$(tail -n "+$SSHD_LOG_FROM" "$SSHD_LOG" | grep -iE "error|fatal|fail|drop|timeout|reset" | head -n 10 | sed 's/^/sshd: /')"
+fi
 check "each refusal is logged once ($(($(refusals) - refused0)))" [ $(($(refusals) - refused0)) -eq $((N - MAX + 1)) ]
 check "$MAX sessions started, no more" [ "$(grep -c "user=$U session start" "$SYSLOG")" -eq "$MAX" ]
 check "sshd dropped no connection (MaxStartups)" bash -c '! tail -n "+$2" "$1" | grep -q "drop connection"' _ "$SSHD_LOG" "$SSHD_LOG_FROM"
