@@ -70,8 +70,12 @@ install -m 0755 "$BR/build-privnet/src/sftpjail" "$BR/bin/sftpjail-privnet"
 install -m 0711 "$BR/build-normal/src/sftpjail-supervise" "$BR/bin/sftpjail-supervise"
 for b in sftpjail sftpjail-stages sftpjail-privnet; do setcap cap_chown,cap_setpcap,cap_sys_admin=p "$BR/bin/$b"; done
 # The shared empty network namespace, as sftpjail-netns.service makes it.
+# Made afresh: a run in a mount namespace of its own (no /dev/log) leaves
+# only the empty file its mount was on, which create refuses.
+"$BR/build-normal/src/sftpjailctl" netns remove >/dev/null 2>&1 || true
 "$BR/build-normal/src/sftpjailctl" netns create >&2
 cc -O2 -o "$BR/bin/interleave" bench/interleave.c
+cc -O2 -Wall -Werror -o "$BR/bin/relay-floor" bench/relay-floor.c
 J=$BR/bin/sftpjail
 
 say "users and data"
@@ -164,16 +168,19 @@ printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n'
 # INFO: a line per operation) to stderr (a file here); "plainsys": the same
 # level to syslog (-l INFO -f AUTHPRIV), the same sink the jail's records
 # go to: an audited plain sftp-server, the honest comparison for a jail
-# that writes a record per operation.
+# that writes a record per operation.  "relayfloor": "plainlog" behind
+# bench/relay-floor.c, a bare poll()+splice() relay: what any process in
+# the request path costs here, the floor under the jail's relay.
 tm=$(as $U "$BR/bin/interleave" "$R_META" :plain sftp -q -b "$BR/data/meta.batch" -D "$SFTP_SERVER" \
         :plainlog sftp -q -b "$BR/data/meta.batch" -D "$SFTP_SERVER -e -l INFO" \
         :plainsys sftp -q -b "$BR/data/meta.batch" -D "$SFTP_SERVER -l INFO -f AUTHPRIV" \
+        :relayfloor sftp -q -b "$BR/data/meta.batch" -D "$BR/bin/relay-floor $SFTP_SERVER -e -l INFO" \
         :jail sftp -q -b "$BR/data/meta.batch" -D "$J --subsystem")
 echo "$tm" >&2
-p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") j=$(med jail <<<"$tm")
+p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") rf=$(med relayfloor <<<"$tm") j=$(med jail <<<"$tm")
 sec() { awk -v t="$1" 'BEGIN{printf "%.2f", t/1000}'; }
-row "10,000 files put+ls -l+rm: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"))" \
-        "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j")"
+row "10,000 files put+ls -l+rm: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"); -e -l INFO behind a bare relay: $(sec "$rf"))" \
+        "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j"); bare relay vs -e -l INFO to a file $(ratio "$pl" "$rf"), jail vs bare relay $(ratio "$rf" "$j")"
 
 fi
 if want 6; then

@@ -55,6 +55,13 @@ long channel_pump(struct channel *c)
                         c->bytes += (uint64_t)n;
                         c->blocked = false;
                         clock_gettime(CLOCK_MONOTONIC, &c->last);
+                        /* Less than asked: the client's pipe is empty (or
+                         * sftp-server's full).  Don't ask again just to
+                         * hear EAGAIN: poll() tells, and a request costs
+                         * one splice, not two and a poll (the metadata
+                         * bench: one request per small file operation). */
+                        if (n < CHANNEL_CHUNK)
+                                return moved;
                         continue;
                 }
                 if (n == 0) { /* the client closed the channel */

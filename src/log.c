@@ -55,6 +55,7 @@ static struct {
         unsigned long lost;
         bool gone; /* the sink went away and did not come back */
         struct timespec progress; /* the last record sent, or the first queued */
+        pid_t pid; /* ours, for each record (getpid() is a system call) */
 } q = { .fd = -1 };
 
 /* Where the supervisor's queue sends: journald's native socket where it
@@ -108,6 +109,7 @@ int log_queue_open(char *why, size_t len)
                 return -1;
         }
         q.tail = &q.head;
+        q.pid = getpid();
         q.on = true;
         return 0;
 }
@@ -281,7 +283,7 @@ static void emit_journal(int prio, const char *text, const struct log_field *f, 
         off = put_field(rec, off, sizeof(rec), "PRIORITY", num, strlen(num));
         off = put_field(rec, off, sizeof(rec), "SYSLOG_FACILITY", "10", 2); /* authpriv */
         off = put_field(rec, off, sizeof(rec), "SYSLOG_IDENTIFIER", "sftpjail", 8);
-        snprintf(num, sizeof(num), "%d", (int)getpid());
+        snprintf(num, sizeof(num), "%d", (int)q.pid);
         off = put_field(rec, off, sizeof(rec), "SYSLOG_PID", num, strlen(num));
         off = put_field(rec, off, sizeof(rec), "SFTPJAIL_SESSION", ctx_session, strlen(ctx_session));
         off = put_field(rec, off, sizeof(rec), "SFTPJAIL_USER", ctx_user, strlen(ctx_user));
@@ -317,7 +319,7 @@ static void emit(int prio, const char *text, const struct log_field *f, size_t n
         now = time(NULL);
         localtime_r(&now, &tm);
         strftime(ts, sizeof(ts), "%b %e %T", &tm);
-        n = snprintf(rec, sizeof(rec), "<%d>%s sftpjail[%d]: %s", LOG_AUTHPRIV | LOG_PRI(prio), ts, (int)getpid(),
+        n = snprintf(rec, sizeof(rec), "<%d>%s sftpjail[%d]: %s", LOG_AUTHPRIV | LOG_PRI(prio), ts, (int)q.pid,
                      text);
         if (n < 0)
                 return;

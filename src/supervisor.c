@@ -617,9 +617,29 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
                 s->files_unmeasured++;
 }
 
-/* One record per recvmsg(): the socket keeps sftp-server's message
- * boundaries (SOCK_SEQPACKET).  Returns 1 when it read one, 0 when none
- * waits, -1 at EOF.
+/* Whether a message came with SCM_CREDENTIALS (read_log). */
+static bool has_credentials(struct msghdr *msg)
+{
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+                        return true;
+        return false;
+}
+
+/* Records read by one recvmmsg(), at most.  Two: the common case is one
+ * record waiting, and asking for two tells "that was all" without a
+ * second call that only hears EAGAIN (one system call less per logged
+ * operation: the metadata bench, docs/performance.md). */
+#define LOG_READ_BATCH 2
+
+/* Read sftp-server's records: the socket keeps its message boundaries
+ * (SOCK_SEQPACKET), one record per message.  Returns 1 when it read as
+ * many as it asked for (more may wait), 0 when none is left, -1 at EOF.
+ *
+ * Two at once only while none of ours waits for the sink: each record
+ * read may queue records of ours, and the queue's bound (LOG_QUEUE_MAX)
+ * must hold what two reads can add once log_paused() says stop; one at a
+ * time otherwise, as log_paused() is asked before each read.
  *
  * A read of 0 bytes is either EOF or an empty record (which only a
  * subverted sftp-server sends, to make us stop reading).  With SO_PASSCRED
@@ -627,25 +647,31 @@ static void forward_record(struct session *s, const char *rec, size_t len, size_
  * and EOF with nothing: that tells them apart. */
 static int read_log(struct session *s)
 {
-        char rec[SESSION_LOG_RECORD_MAX];
-        struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+        char rec[LOG_READ_BATCH][SESSION_LOG_RECORD_MAX];
+        struct iovec iov[LOG_READ_BATCH];
         union {
                 char buf[CMSG_SPACE(sizeof(struct ucred))];
                 struct cmsghdr align;
-        } u;
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-        ssize_t n = recvmsg(s->log_fd, &msg, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        } u[LOG_READ_BATCH];
+        struct mmsghdr m[LOG_READ_BATCH];
+        unsigned int want = log_queue_fd() < 0 ? LOG_READ_BATCH : 1;
 
+        for (unsigned int i = 0; i < want; i++) {
+                iov[i] = (struct iovec){ .iov_base = rec[i], .iov_len = sizeof(rec[i]) };
+                m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = u[i].buf,
+                                                      .msg_controllen = sizeof(u[i].buf) } };
+        }
+        int n = recvmmsg(s->log_fd, m, want, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
         if (n < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -1;
-        if (n > 0) {
-                forward_record(s, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec), (size_t)n);
-                return 1;
+        for (int i = 0; i < n; i++) {
+                size_t full = m[i].msg_len;
+                if (full > 0)
+                        forward_record(s, rec[i], full < sizeof(rec[i]) ? full : sizeof(rec[i]), full);
+                else if (!has_credentials(&m[i].msg_hdr))
+                        return -1;
         }
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-                        return 1; /* an empty record */
-        return -1;
+        return (unsigned int)n == want ? 1 : 0;
 }
 
 /* The sink has taken nothing for LOG_STALL_SECONDS while the session
@@ -936,9 +962,9 @@ int supervise(struct session *s)
                 }
                 if (p[6].revents)
                         log_queue_flush(); /* a sink gone for good counts as lost */
-                /* The log before the channel, and all of it (drain_log). */
-                bool caught_up = drain_log(s);
-                if (p[5].revents && caught_up)
+                /* The log before the channel, and all of it (drain_log);
+                 * read when poll() says so, or a request waits. */
+                if ((p[2].revents || p[5].revents) && drain_log(s) && p[5].revents)
                         channel_pump(&s->chan);
         }
 
