@@ -111,7 +111,55 @@ static int write_file_atomic(const char *path, const char *text, mode_t mode)
 
 /* The configuration with a [user NAME] edit applied, validated before it
  * is written.  Returns 0, or -1 with a message. */
-static int update_config(const char *name, const struct ctl_user_keys *keys, bool remove, bool dry)
+/* Before add-user changes anything: can the filesystem enforce the quota
+ * the edited configuration gives the user (whatever rule gives it)?  The
+ * writable area may not exist yet; its nearest existing directory is on
+ * the filesystem it will be made on.  The rule is the launcher's
+ * (quota_check_fs), so a login would be refused for the same reason. */
+static int precheck_quota(const struct config *c, const char *name, const char *home)
+{
+        struct identity known, id = { .name = name, .home = home, .group = name, .n_groups = 1, .groups = { name } };
+        bool have = false, member = false;
+        struct policy p;
+        char err[1024], path[PATH_MAX * 2];
+        const char *rel;
+        int r = 0;
+
+        if (identity_by_name(name, &known, err, sizeof(err)) == 0) {
+                have = true;
+                id = known; /* the pointers; freed below */
+                id.home = home;
+        }
+        for (size_t i = 0; i < id.n_groups; i++)
+                member |= streq(id.groups[i], JAIL_GROUP);
+        if (!member && id.n_groups < POLICY_MAX_GROUPS)
+                id.groups[id.n_groups++] = JAIL_GROUP; /* add-user makes it a member */
+        if (policy_resolve(c, &id, &p) == 0 && limits_have_quota(&p.limits) &&
+            (rel = quota_area(p.access, p.uploads))) {
+                snprintf(path, sizeof(path), "%s%s%s", home, *rel ? "/" : "", rel);
+                _cleanup_close_ int fd = -1;
+                while ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT) {
+                        char *slash = strrchr(path, '/');
+                        if (!slash || (slash == path && !path[1]))
+                                break;
+                        slash[slash == path] = '\0'; /* "/x" -> "/" */
+                }
+                if (fd < 0) {
+                        ctl_error("user %s: %s: %s", name, path, strerror(errno));
+                        r = -1;
+                } else if (quota_check_fs(fd, path, err, sizeof(err)) < 0) {
+                        ctl_error("user %s: %s; nothing was changed", name, err);
+                        r = -1;
+                }
+        }
+        if (have)
+                identity_free(&known);
+        return r;
+}
+
+/* Write the user's section (or, with remove, take it out).  dry: only
+ * check the edit, and, given home, that its quota can be enforced. */
+static int update_config(const char *name, const struct ctl_user_keys *keys, bool remove, bool dry, const char *home)
 {
         char err[1024];
         struct config c;
@@ -133,7 +181,10 @@ static int update_config(const char *name, const struct ctl_user_keys *keys, boo
                 ctl_error("refusing to write an invalid configuration: %s", err);
                 return -1;
         }
+        int r = dry && home ? precheck_quota(&c, name, home) : 0;
         config_free(&c);
+        if (r < 0)
+                return -1;
         if (streq(text, next) || dry)
                 return 0;
         if (write_file_atomic(SFTPJAIL_CONFIG_FILE, next, 0644) < 0) {
@@ -420,8 +471,11 @@ int cmd_add_user(int argc, char **argv)
                 return CTL_EXIT_USAGE;
         }
         const struct ctl_user_keys ukeys = { access, umask_s, quota, quota_files };
-        /* Validate the configuration edit before changing anything. */
-        if (update_config(name, &ukeys, false, true) < 0)
+        /* Validate the configuration edit, and that its quota can be
+         * enforced where the home is, before changing anything. */
+        char new_home[PATH_MAX];
+        snprintf(new_home, sizeof(new_home), "%s/%s", base, name);
+        if (update_config(name, &ukeys, false, true, pw ? pw->pw_dir : new_home) < 0)
                 return CTL_EXIT_ERROR;
 
         if (!getgrnam(JAIL_GROUP)) {
@@ -495,7 +549,7 @@ int cmd_add_user(int argc, char **argv)
                         changed(kpath, "keys written");
                 }
         }
-        if (update_config(name, &ukeys, false, false) < 0)
+        if (update_config(name, &ukeys, false, false, NULL) < 0)
                 return CTL_EXIT_ERROR;
         if (setup_quota(name) < 0)
                 return CTL_EXIT_ERROR;
@@ -560,7 +614,7 @@ int cmd_remove_user(int argc, char **argv)
         char home[PATH_MAX], kpath[PATH_MAX];
         snprintf(home, sizeof(home), "%s", pw->pw_dir);
         snprintf(kpath, sizeof(kpath), "%s/%s", KEYS_DIR, name);
-        if (update_config(name, &(struct ctl_user_keys){ 0 }, true, false) < 0)
+        if (update_config(name, &(struct ctl_user_keys){ 0 }, true, false, NULL) < 0)
                 return CTL_EXIT_ERROR;
         if (unlink(kpath) == 0)
                 changed(kpath, "removed");

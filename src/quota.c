@@ -78,16 +78,13 @@ static bool same_size(uint64_t blocks, uint64_t bsize, int64_t want)
         return have == w || (have > w ? have - w : w - have) < bsize;
 }
 
-int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, char *err, size_t errlen)
+int quota_check_fs(int fd, const char *path, char *err, size_t errlen)
 {
-        _cleanup_close_ int dfd = -1;
         struct statfs sf;
-        bool acct, enforced, inherit;
-        uint32_t have_id;
-        char a[32], b[32];
+        bool acct, enforced;
 
         /* Only XFS and ext4 are supported: both keep project ids and
-         * report a project's limits through statfs (below). */
+         * report a project's limits through statfs (quota_check). */
         if (fstatfs(fd, &sf) < 0)
                 return errorf(err, errlen, "quota: statfs %s: %s", path, strerror(errno));
         if (sf.f_type != XFS_SUPER_MAGIC && sf.f_type != EXT4_SUPER_MAGIC)
@@ -109,8 +106,20 @@ int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, c
                               path);
         if (!enforced)
                 return errorf(err, errlen, "quota cannot be enforced: project quota limits are not enforced on "
-                              "the filesystem of %s (quotas off)", path);
+                              "the filesystem of %s (quotas off: mount it with -o prjquota, or quotaon)", path);
+        return 0;
+}
 
+int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, char *err, size_t errlen)
+{
+        _cleanup_close_ int dfd = -1;
+        struct statfs sf;
+        bool inherit;
+        uint32_t have_id;
+        char a[32], b[32];
+
+        if (quota_check_fs(fd, path, err, errlen) < 0)
+                return -1;
         /* FS_IOC_FSGETXATTR needs an fd that is not O_PATH. */
         dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dfd < 0)

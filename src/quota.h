@@ -39,6 +39,13 @@ const char *quota_area(enum access a, const char *uploads);
  * see quota.c).  Returns 0, or -1 with a one-line reason in err. */
 int quota_check(int fd, const char *path, uint32_t id, const struct limits *l, char *err, size_t errlen);
 
+/* The filesystem half of quota_check(): fd's filesystem is XFS or ext4
+ * and accounts and enforces project quotas.  sftpjailctl add-user asks it
+ * of the nearest existing directory before it creates anything, so that a
+ * quota the filesystem cannot enforce changes nothing.  Returns 0, or -1
+ * with the same one-line reason the launcher gives. */
+int quota_check_fs(int fd, const char *path, char *err, size_t errlen);
+
 /* Project quota state of the filesystem of fd (Q_XGETQSTATV; no
  * privilege).  Returns 0 with *acct / *enforced, or -1 with errno. */
 int quota_fs_state(int fd, bool *acct, bool *enforced);

@@ -95,19 +95,34 @@ run_fs() {
         mkfifo "$H/uploads/fifo"
         chown -h $U:$U "$H/uploads/old" "$H/uploads/sub/old2" "$H/uploads/link" "$H/uploads/fifo"
         check "$FS: no quota configured: a login works" login_ok
+        # add-user --quota where the filesystem cannot enforce it: refused
+        # before anything changes (the launcher's reason, quota_check_fs).
+        cp "$CONF" "$W/conf.before"
         out=$("$CTL" add-user $U --quota 1M --quota-files 20 --home-base "$MNT" 2>&1); rc=$?
         diag "$out"
-        check "$FS: the keys are in the user's section" grep -qx "quota = 1M" "$CONF"
         if [ $features = no ]; then
                 check "$FS without the project feature: add-user --quota fails and says so" \
-                        bash -c '[ $1 -ne 0 ] && grep -q "ext4 needs the project and quota features" <<<"$2"' _ $rc "$out"
+                        bash -c '[ $1 -ne 0 ] && grep -q "needs the project and quota features" <<<"$2"' _ $rc "$out"
+        else
+                check "$FS: add-user --quota on a filesystem without prjquota fails and says so" \
+                        bash -c '[ $1 -ne 0 ] && grep -q "mount it with -o prjquota" <<<"$2"' _ $rc "$out"
+        fi
+        check "$FS: ... before it changed anything: the configuration" cmp -s "$W/conf.before" "$CONF"
+        [ $features = no ] || check "$FS: ... and the uploads directory's project id (0)" bash -c \
+                'xfs_io -c lsproj "$1/uploads" | grep -qw 0' _ "$H"
+        check "$FS: ... and it says nothing was changed" grep -q "nothing was changed" <<<"$out"
+        # The admin writes the keys by hand instead: doctor --fix puts the
+        # project in place, and logins are refused until quotas are on.
+        sed -i "/^\[user $U\]\$/a quota = 1M\nquota_files = 20" "$CONF"
+        check "$FS: the keys are in the user's section" grep -qx "quota = 1M" "$CONF"
+        out=$(doctor --fix); rc=$?
+        diag "$(grep -E "$U|uploads" <<<"$out")"
+        if [ $features = no ]; then
                 expect_refusal "$FS without the quota feature" "project quotas are off on the filesystem of $H/uploads"
                 need_vm "the kernel cannot mount $FS with the project or quota feature"
                 forget_user
                 return
         fi
-        check "$FS: add-user --quota on a filesystem without prjquota fails and says so" \
-                bash -c '[ $1 -ne 0 ] && grep -q "mount it with -o prjquota" <<<"$2"' _ $rc "$out"
         check "$FS: the project id is on the uploads directory, the files and directories below" bash -c \
                 'for f in "" /old /sub /sub/old2; do xfs_io -c lsproj "$1/uploads$f" | grep -qw "$2" || exit 1; done' _ "$H" $PROJ
         check "$FS: the directories carry the inherit flag" bash -c \
@@ -361,6 +376,15 @@ run_fs ext4
 
 # Not XFS or ext4 (a tmpfs home): refused.
 install -d -m 0755 "$TESTROOT/qtmp"; mount -t tmpfs -o mode=0755 sjt-quota "$TESTROOT/qtmp"; on_exit "umount $TESTROOT/qtmp; rmdir $TESTROOT/qtmp"
+# add-user --quota there: refused before it changes anything.
+cp "$CONF" "$W/conf.before"
+out=$("$CTL" add-user $U --key "$CLIENT_KEY.pub" --quota 1M --home-base "$TESTROOT/qtmp" 2>&1); rc=$?
+diag "$out"
+check "tmpfs: add-user --quota fails in the launcher's words, and says nothing was changed (rc=$rc)" bash -c \
+        '[ $1 -ne 0 ] && grep -q "is not on XFS or ext4" <<<"$2" && grep -q "nothing was changed" <<<"$2"' _ $rc "$out"
+check "... no account, no home, no keys; the configuration as it was" bash -c \
+        '! id "$1" 2>/dev/null && [ ! -e "$2/$1" ] && [ ! -e "$3/$1" ] && cmp -s "$4" "$5"' \
+        _ $U "$TESTROOT/qtmp" "$KEYS" "$W/conf.before" "$CONF"
 "$CTL" add-user $U --key "$CLIENT_KEY.pub" --home-base "$TESTROOT/qtmp" >/dev/null 2>&1
 printf 'quota = 1M\n' >>"$CONF"
 expect_refusal "tmpfs: no project quotas" "$TESTROOT/qtmp/$U/uploads is not on XFS or ext4"
