@@ -109,8 +109,6 @@ static int write_file_atomic(const char *path, const char *text, mode_t mode)
         return 0;
 }
 
-/* The configuration with a [user NAME] edit applied, validated before it
- * is written.  Returns 0, or -1 with a message. */
 /* Before add-user changes anything: can the filesystem enforce the quota
  * the edited configuration gives the user (whatever rule gives it)?  The
  * writable area may not exist yet; its nearest existing directory is on
@@ -138,14 +136,20 @@ static int precheck_quota(const struct config *c, const char *name, const char *
             (rel = quota_area(p.access, p.uploads))) {
                 snprintf(path, sizeof(path), "%s%s%s", home, *rel ? "/" : "", rel);
                 _cleanup_close_ int fd = -1;
-                while ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT) {
+                /* No symlink followed: the uploads directory is the
+                 * user's, who could point it at another filesystem. */
+                while ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 && errno == ENOENT) {
                         char *slash = strrchr(path, '/');
                         if (!slash || (slash == path && !path[1]))
                                 break;
                         slash[slash == path] = '\0'; /* "/x" -> "/" */
                 }
                 if (fd < 0) {
-                        ctl_error("user %s: %s: %s", name, path, strerror(errno));
+                        int e = errno; /* ENOTDIR or ELOOP for a symlink */
+                        struct stat st;
+                        bool link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+                        ctl_error("user %s: %s: %s; nothing was changed", name, path,
+                                  link ? "a symlink, refusing" : strerror(e));
                         r = -1;
                 } else if (quota_check_fs(fd, path, err, sizeof(err)) < 0) {
                         ctl_error("user %s: %s; nothing was changed", name, err);
@@ -157,8 +161,10 @@ static int precheck_quota(const struct config *c, const char *name, const char *
         return r;
 }
 
-/* Write the user's section (or, with remove, take it out).  dry: only
- * check the edit, and, given home, that its quota can be enforced. */
+/* The configuration with a [user NAME] edit applied (or, with remove,
+ * the section taken out), validated before it is written.  dry: only
+ * check the edit, and, given home, that its quota can be enforced.
+ * Returns 0, or -1 with a message. */
 static int update_config(const char *name, const struct ctl_user_keys *keys, bool remove, bool dry, const char *home)
 {
         char err[1024];

@@ -386,6 +386,17 @@ check "... no account, no home, no keys; the configuration as it was" bash -c \
         '! id "$1" 2>/dev/null && [ ! -e "$2/$1" ] && [ ! -e "$3/$1" ] && cmp -s "$4" "$5"' \
         _ $U "$TESTROOT/qtmp" "$KEYS" "$W/conf.before" "$CONF"
 "$CTL" add-user $U --key "$CLIENT_KEY.pub" --home-base "$TESTROOT/qtmp" >/dev/null 2>&1
+# The user's uploads made a symlink (to another filesystem, say): the
+# pre-check follows none, refuses, and changes nothing.
+mv "$TESTROOT/qtmp/$U/uploads" "$TESTROOT/qtmp/$U/uploads.real"
+ln -s / "$TESTROOT/qtmp/$U/uploads"
+cp "$CONF" "$W/conf.before"
+out=$("$CTL" add-user $U --quota 1M --home-base "$TESTROOT/qtmp" 2>&1); rc=$?
+diag "$out"
+check "uploads a symlink: add-user --quota refuses it, and changes nothing (rc=$rc)" bash -c \
+        '[ $1 -ne 0 ] && grep -q "uploads: a symlink, refusing; nothing was changed" <<<"$2" && cmp -s "$3" "$4"' \
+        _ $rc "$out" "$W/conf.before" "$CONF"
+rm "$TESTROOT/qtmp/$U/uploads"; mv "$TESTROOT/qtmp/$U/uploads.real" "$TESTROOT/qtmp/$U/uploads"
 printf 'quota = 1M\n' >>"$CONF"
 expect_refusal "tmpfs: no project quotas" "$TESTROOT/qtmp/$U/uploads is not on XFS or ext4"
 # The project id scheme: base + uid must stay below 2^32-1; base 0 is no base.
