@@ -32,11 +32,12 @@ _cleanups=()
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
 diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
-# check "description" command...: ok if the command succeeds.
-# The command's stdout goes to stderr: it must not mix with TAP.
-check() { local d=$1; shift; if "$@" >&2; then ok "$d"; else not_ok "$d"; fi; }
+# check "description" command...: ok if the command succeeds.  Returns
+# the outcome, so that "check ... || diag ..." says why.  The command's
+# stdout goes to stderr: it must not mix with TAP.
+check() { local d=$1; shift; if "$@" >&2; then ok "$d"; else not_ok "$d"; return 1; fi; }
 # check_not "description" command...: ok if the command fails.
-check_not() { local d=$1; shift; if "$@" >&2; then not_ok "$d"; else ok "$d"; fi; }
+check_not() { local d=$1; shift; if "$@" >&2; then not_ok "$d"; return 1; else ok "$d"; fi; }
 done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 bail() { echo "Bail out! $*"; exit 1; }
 
@@ -45,7 +46,18 @@ _run_cleanups() {
         local i
         for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
 }
-trap _run_cleanups EXIT
+# A failed test says what sshd and syslog saw last: CI keeps only the
+# TAP diagnostics, and a failed login's reason is in sshd's log or ours.
+_failure_context() {
+        [ "$_tap_failed" -gt 0 ] || return 0
+        local f
+        for f in "$SSHD_LOG" "$SYSLOG"; do
+                [ -s "$f" ] || continue
+                diag "last lines of $f:"
+                diag "$(tail -n 25 "$f" | cut -c 1-400)"
+        done
+}
+trap '_failure_context; _run_cleanups' EXIT
 
 [ "$(id -u)" = 0 ] || bail "the integration tests run as root"
 
@@ -111,6 +123,11 @@ start_syslog() {
                 on_exit "rm -f /dev/log"
         fi
         on_exit "kill $_syslog_pid"
+        # The harness proves its own pipeline before any test relies on it:
+        # a missing record must mean the product lost it.  (local7: no
+        # test's pattern of a forged line, <13> = user.notice, matches.)
+        logger -u /dev/log -p local7.info -t sftpjail-test "syslog probe $$" || bail "cannot send to our syslog listener"
+        wait_log "sftpjail-test.*syslog probe $$" || bail "our syslog listener did not record a probe"
         # Where journald runs, the supervisor writes to its native socket
         # instead (log.c): hide it here, so that every record reaches our
         # listener (the journal path is tested in test-systemd).

@@ -67,7 +67,7 @@ for line in open(sys.argv[1]):
         continue
     print("--- %s (%s): its diagnostics" % (r["name"], r["result"]))
     out = [l for l in (r.get("stdout") or "").splitlines() if l.startswith(("not ok", "#", "Bail out"))]
-    for l in out[-80:]:
+    for l in out[-120:]:
         print("    " + l)
 PY
 }

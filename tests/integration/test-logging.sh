@@ -11,11 +11,13 @@ W=$(mktemp -d); on_exit "rm -rf $W"
 head -c 1048576 /dev/urandom >"$W/up"
 head -c 307200 /dev/urandom >"$TESTROOT/home/$U/down"
 
-sftp_batch $U >/dev/null 2>&1 <<EOF
+sftp_batch $U >"$W/sftp.out" 2>&1 <<EOF
 put $W/up uploads/up
 get down $W/down
 EOF
-check "transfer worked" cmp -s "$W/up" "$TESTROOT/home/$U/uploads/up"
+rc=$?
+check "transfer worked" cmp -s "$W/up" "$TESTROOT/home/$U/uploads/up" ||
+        diag "sftp: exit $rc: $(cat "$W/sftp.out")"
 check "session end logged" wait_log "user=$U session end"
 id=$(grep -oE "session=[0-9a-f]{16} user=$U session start" "$SYSLOG" | tail -1 | cut -d' ' -f1)
 check "session start carries a 16-hex session id" [ -n "$id" ]
