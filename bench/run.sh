@@ -28,6 +28,9 @@ N_BURST=${N_BURST:-$([ -n "$Q" ] && echo 50 || echo 200)}
 BIG_MIB=${BIG_MIB:-1024}
 SFTP_SERVER=/usr/lib/openssh/sftp-server
 U=sjb UP=sjb-plain
+# Row 10 (metadata over sshd) picks plain sftp-server's logging by user:
+# ForceCommand per user, so each variant is a user of its own.
+ULOG=sjb-plog USYS=sjb-psys
 H=$BR/home/$U HP=$BR/home/$UP
 OUT=$BR/results.md
 
@@ -79,7 +82,7 @@ cc -O2 -Wall -Werror -o "$BR/bin/relay-floor" bench/relay-floor.c
 J=$BR/bin/sftpjail
 
 say "users and data"
-for u in $U $UP; do
+for u in $U $UP $ULOG $USYS; do
         id $u >/dev/null 2>&1 || useradd -M -d "$BR/home/$u" -s /bin/sh $u
         usermod -p '*' -s "$([ $u = $U ] && echo "$J" || echo /bin/sh)" $u
         install -d -m 0750 -o root -g $u "$BR/home/$u"
@@ -104,8 +107,60 @@ as $UP "${BWRAP[@]}" </dev/null || { echo "bench: bubblewrap cannot run here (us
 
 med() { awk -v n="$1" -F'\t' '$1==n{print $3}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+sec() { awk -v t="$1" 'BEGIN{printf "%.2f", t/1000}'; }
 rows=()
 row() { rows+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); }
+
+# A real sshd on 127.0.0.1 for rows 6 and 10 (once): the jailed user
+# through the prescribed drop-in, the plain users with plain sftp-server,
+# two of them with its logging forced (row 10's baselines).
+sshd_started=
+start_bench_sshd() {
+        [ -z "$sshd_started" ] || return 0
+        [ -f "$BR/sshd/host" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/host"
+        [ -f "$BR/sshd/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/client"
+        install -d -m 0755 "$BR/keys" /run/sshd
+        local u
+        for u in $U $UP $ULOG $USYS; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
+        PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        : >"$BR/plainlog.txt"; chmod 0666 "$BR/plainlog.txt"
+        { printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\nUsePAM no\nAuthorizedKeysFile %s/%%u\nSubsystem sftp %s\n' \
+                "$PORT" "$BR/sshd/host" "$BR/sshd/pid" "$BR/keys" "$SFTP_SERVER"
+          printf 'Match User %s\n\tForceCommand %s -e -l INFO 2>>%s\n' $ULOG "$SFTP_SERVER" "$BR/plainlog.txt"
+          printf 'Match User %s\n\tForceCommand %s -l INFO -f AUTHPRIV\n' $USYS "$SFTP_SERVER"
+          sed -e "s|@LAUNCHER@|$J|g" -e "s|@KEYS@|$BR/keys|g" -e "s|^Match Group sftpjail$|Match User $U|" \
+                docs/sshd_config.d-sftpjail.conf.in; } >"$BR/sshd/config"
+        /usr/sbin/sshd -f "$BR/sshd/config"
+        trap 'kill $(cat $BR/sshd/pid 2>/dev/null) ${sink_pid:-} 2>/dev/null || true' EXIT
+        sleep 0.5
+        # Each user's own key copy must be readable by that user only for ssh.
+        for u in $U $UP $ULOG $USYS; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
+        sshd_started=1
+}
+# over_sshd ROUNDS BATCH NAME:USER...: time the sftp batch over sshd
+# (aes128-gcm) for each variant, interleaved, in the order rotated each
+# round; prints interleave's format (name, min, median, max ms).
+over_sshd() {
+        /usr/bin/python3 - "$BR" "$PORT" "$@" <<'PY'
+import subprocess, sys, time
+br, port, rounds, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+variants = [a.split(":") for a in sys.argv[5:]]
+def run(user):
+    cmd = ["setpriv", "--reuid", user, "--regid", user, "--init-groups", "sftp", "-q", "-i", f"{br}/data/client.{user}",
+           "-P", port, "-c", "aes128-gcm@openssh.com", "-o", "StrictHostKeyChecking=no",
+           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-b", batch, f"{user}@127.0.0.1"]
+    t = time.monotonic()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=f"{br}/home/{user}")
+    return (time.monotonic() - t) * 1000
+res = {name: [] for name, _ in variants}
+for r in range(rounds):
+    for name, user in variants[r % len(variants):] + variants[:r % len(variants)]:
+        res[name].append(run(user))
+for name, v in res.items():
+    v.sort()
+    print(f"{name}\t{v[0]:.1f}\t{v[len(v)//2]:.1f}\t{v[-1]:.1f}\t0")
+PY
+}
 
 if want 1; then
 say "1. start-up, stdin closed ($R_START rounds, interleaved)"
@@ -178,54 +233,20 @@ tm=$(as $U "$BR/bin/interleave" "$R_META" :plain sftp -q -b "$BR/data/meta.batch
         :jail sftp -q -b "$BR/data/meta.batch" -D "$J --subsystem")
 echo "$tm" >&2
 p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") rf=$(med relayfloor <<<"$tm") j=$(med jail <<<"$tm")
-sec() { awk -v t="$1" 'BEGIN{printf "%.2f", t/1000}'; }
 row "10,000 files put+ls -l+rm: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"); -e -l INFO behind a bare relay: $(sec "$rf"))" \
         "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j"); bare relay vs -e -l INFO to a file $(ratio "$pl" "$rf"), jail vs bare relay $(ratio "$rf" "$j")"
 
 fi
 if want 6; then
 say "6. over a real sshd on 127.0.0.1, aes128-gcm ($R_XFER rounds)"
-[ -f "$BR/sshd/host" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/host"
-[ -f "$BR/sshd/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/client"
-install -d -m 0755 "$BR/keys" /run/sshd
-for u in $U $UP; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-{ printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\nUsePAM no\nAuthorizedKeysFile %s/%%u\nSubsystem sftp %s\n' \
-        "$PORT" "$BR/sshd/host" "$BR/sshd/pid" "$BR/keys" "$SFTP_SERVER"
-  sed -e "s|@LAUNCHER@|$J|g" -e "s|@KEYS@|$BR/keys|g" -e "s|^Match Group sftpjail$|Match User $U|" \
-        docs/sshd_config.d-sftpjail.conf.in; } >"$BR/sshd/config"
-/usr/sbin/sshd -f "$BR/sshd/config"
-trap 'kill $(cat $BR/sshd/pid 2>/dev/null) ${sink_pid:-} 2>/dev/null || true' EXIT
-sleep 0.5
-cp "$BR/sshd/client" "$BR/data/client"; chmod 0644 "$BR/data/client"
-ln -f "$BR/data/big" "$HP/big" 2>/dev/null || cp "$BR/data/big" "$HP/big"
-# Each user's own key copy must be readable by that user only for ssh.
-for u in $U $UP; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
-tt=$(/usr/bin/python3 - "$R_XFER" "$BR" "$PORT" "$U" "$UP" <<'PY'
-import subprocess, sys, time
-rounds, br, port, u, up = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-def run(user):
-    cmd = ["setpriv", "--reuid", user, "--regid", user, "--init-groups", "sftp", "-q", "-i", f"{br}/data/client.{user}",
-           "-P", port, "-c", "aes128-gcm@openssh.com", "-o", "StrictHostKeyChecking=no",
-           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-b", "-", f"{user}@127.0.0.1"]
-    t = time.monotonic()
-    subprocess.run(cmd, input=b"get big /dev/null\n", check=True, stdout=subprocess.DEVNULL, cwd=f"{br}/home/{user}")
-    return (time.monotonic() - t) * 1000
-res = {"plain": [], "jail": []}
-for r in range(rounds):
-    order = [("jail", u), ("plain", up)] if r % 2 else [("plain", up), ("jail", u)]
-    for name, user in order:
-        res[name].append(run(user))
-for k, v in res.items():
-    v.sort()
-    print(f"{k}\t{v[0]:.1f}\t{v[len(v)//2]:.1f}\t{v[-1]:.1f}\t0")
-PY
-)
+start_bench_sshd
+for h in "$H" "$HP"; do ln -f "$BR/data/big" "$h/big" 2>/dev/null || cp "$BR/data/big" "$h/big"; done
+printf 'get big /dev/null\n' >"$BR/data/get-sshd.batch"; chmod 0644 "$BR/data/get-sshd.batch"
+tt=$(over_sshd "$R_XFER" "$BR/data/get-sshd.batch" plain:$UP jail:$U)
 echo "$tt" >&2
 p=$(med plain <<<"$tt") j=$(med jail <<<"$tt")
 row "get ${BIG_MIB} MiB via sshd (aes128-gcm): MiB/s" "$(awk -v t="$p" -v m="$BIG_MIB" 'BEGIN{printf "%.0f", m/(t/1000)}')" \
         "$(awk -v t="$j" -v m="$BIG_MIB" 'BEGIN{printf "%.0f", m/(t/1000)}')" "jail/plain throughput $(ratio "$p" "$j")"
-kill "$(cat "$BR/sshd/pid")" 2>/dev/null || true
 rm -f "$H/big" "$HP/big"
 
 fi
@@ -294,6 +315,24 @@ row "$N_LIVE live sessions: PSS KiB per session (+kernel)" "${mp%% *} (+$(cut -d
 sleep 1
 left=$({ pgrep -u $U || true; } | wc -l); mounts_after=$(wc -l </proc/1/mountinfo)
 row "after all sessions" "-" "$left processes left, host mounts $mounts_before -> $mounts_after" "-"
+
+fi
+if want 10; then
+say "10. metadata over a real sshd: row 5's batch, aes128-gcm ($R_META rounds)"
+# Row 5 over pipes times the relay's wake-up against nothing else; here
+# each request also crosses sshd and the cipher, as in service.  The
+# plain baselines are users whose ForceCommand is sftp-server with -e -l
+# INFO to a file, or -l INFO to the same syslog sink as the jail's records.
+start_bench_sshd
+printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n' "$BR/data/small" >"$BR/data/meta-sshd.batch"
+chmod 0644 "$BR/data/meta-sshd.batch"
+tm=$(over_sshd "$R_META" "$BR/data/meta-sshd.batch" plain:$UP plainlog:$ULOG plainsys:$USYS jail:$U)
+echo "$tm" >&2
+[ "$(grep -c '^open "' "$BR/plainlog.txt")" -ge $((10000 * R_META)) ] ||
+        { echo "bench: row 10's -e -l INFO baseline logged no opens" >&2; exit 1; }
+p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") j=$(med jail <<<"$tm")
+row "10,000 files put+ls -l+rm via sshd: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"))" \
+        "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j")"
 
 fi
 {
