@@ -98,6 +98,8 @@ if [ ! -d "$BR/data/small" ]; then
         mkdir -p "$BR/data/small"
         for i in $(seq 1 10000); do printf 'file %05d\n' $i >"$BR/data/small/f$i"; done
 fi
+# Rows 5 and 10: the metadata batch.
+printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n' "$BR/data/small" >"$BR/data/meta.batch"
 chmod -R a+rX "$BR/data"
 as() { local u=$1; shift; (cd "$BR/home/$u" && setpriv --reuid $u --regid $u --init-groups "$@"); }
 BWRAP=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --tmpfs / --ro-bind /usr /usr
@@ -218,7 +220,6 @@ rm -f "$H/uploads/big.copy"
 fi
 if want 5; then
 say "5. metadata: 10,000 small files put, listed, removed ($R_META rounds)"
-printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n' "$BR/data/small" >"$BR/data/meta.batch"
 # "plainlog": plain sftp-server with the jail's own logging level (-e -l
 # INFO: a line per operation) to stderr (a file here); "plainsys": the same
 # level to syslog (-l INFO -f AUTHPRIV), the same sink the jail's records
@@ -324,9 +325,7 @@ say "10. metadata over a real sshd: row 5's batch, aes128-gcm ($R_META rounds)"
 # plain baselines are users whose ForceCommand is sftp-server with -e -l
 # INFO to a file, or -l INFO to the same syslog sink as the jail's records.
 start_bench_sshd
-printf 'put -r %s uploads/m\nls -l uploads/m\nrm uploads/m/*\nrmdir uploads/m\n' "$BR/data/small" >"$BR/data/meta-sshd.batch"
-chmod 0644 "$BR/data/meta-sshd.batch"
-tm=$(over_sshd "$R_META" "$BR/data/meta-sshd.batch" plain:$UP plainlog:$ULOG plainsys:$USYS jail:$U)
+tm=$(over_sshd "$R_META" "$BR/data/meta.batch" plain:$UP plainlog:$ULOG plainsys:$USYS jail:$U)
 echo "$tm" >&2
 [ "$(grep -c '^open "' "$BR/plainlog.txt")" -ge $((10000 * R_META)) ] ||
         { echo "bench: row 10's -e -l INFO baseline logged no opens" >&2; exit 1; }

@@ -39,69 +39,63 @@ run_suite() { # name builddir meson-options...
         echo "=== $name: tests"
         # shellcheck disable=SC2086 # SUITES: meson's arguments, split on purpose
         meson test -C "$dir" --print-errorlogs --no-rebuild ${SUITES:-}
-        local s log=$dir/meson-logs/testlog.json first t again=() still=()
-        s=$(count_results "$log")
+        local s log=$dir/meson-logs/testlog.json t failing again=()
+        s=$(testlog count "$log")
         if [ "${s#* }" -gt 0 ]; then
-                failure_digest "$log"
+                testlog digest "$log"
                 # An integration test that failed is run once more, alone:
                 # these drive real sshd, clients and kernel state on a
                 # shared 2-core machine, and a one-off failure is reported
                 # here with its diagnostics (above) but does not sink the
-                # run.  A unit test, or one that fails twice, does.
-                first=$(mktemp); cp "$log" "$first"
-                for t in $(failed_tests "$first" integration); do
+                # run.  A unit test, or one that fails twice, does.  (The
+                # list is read before a rerun rewrites the log.)
+                failing=$(testlog failed "$log" integration)
+                for t in $failing; do
                         echo "=== $name: $t failed; running it once more, alone"
                         if meson test -C "$dir" --print-errorlogs --no-rebuild "$t"; then again+=("$t")
-                        else still+=("$t"); failure_digest "$log"; fi
+                        else testlog digest "$log"; fi
                 done
                 s="$(( ${s% *} + ${#again[@]} )) $(( ${s#* } - ${#again[@]} ))"
-                rm -f "$first"
         fi
         summary+=("$name: ${s% *} passed, ${s#* } failed${again[*]:+ (passed only when run again: ${again[*]}; see the diagnostics of their first run above)}")
         passed=$((passed + ${s% *})); failed=$((failed + ${s#* }))
         [ "${s#* }" -eq 0 ] || status=1
 }
 
-# count_results TESTLOG: "PASSED FAILED" of a meson test log.
-count_results() {
-        /usr/bin/python3 - "$1" <<'PY'
+# testlog MODE TESTLOG [SUITE]: what a meson test log (testlog.json) says.
+#   count:  "PASSED FAILED" ("0 1" where meson wrote no log);
+#   failed: the names of the tests of SUITE that failed;
+#   digest: each failed test's "not ok" lines and TAP diagnostics
+#           ("# ..."), which meson's summary leaves out (CI keeps only
+#           this output).
+testlog() {
+        /usr/bin/python3 - "$@" <<'PY'
 import json, sys
-p = f = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
-        p += 1
+mode, path = sys.argv[1], sys.argv[2]
+def passed(r):
+    return r["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
+try:
+    runs = [json.loads(line) for line in open(path)]
+except OSError:
+    runs = None
+if mode == "count":
+    if runs is None:
+        print(0, 1)
     else:
-        f += 1
-print(p, f)
-PY
-}
-
-# failed_tests TESTLOG SUITE: the names of the tests of SUITE that failed.
-failed_tests() {
-        /usr/bin/python3 - "$1" "$2" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    suite, _, name = r["name"].rpartition(" / ")   # "sftpjail:integration / test-x"
-    if r["result"] not in ("OK", "EXPECTEDFAIL", "SKIP") and suite.endswith(":" + sys.argv[2]):
-        print(name)
-PY
-}
-
-# What a failed test said: its "not ok" lines and its TAP diagnostics
-# ("# ..."), which meson's summary leaves out (CI keeps only this output).
-failure_digest() {
-        /usr/bin/python3 - "$1" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        bad = [r for r in runs if not passed(r)]
+        print(len(runs) - len(bad), len(bad))
+    sys.exit()
+for r in runs or []:
+    if passed(r):
         continue
-    print("--- %s (%s): its diagnostics" % (r["name"], r["result"]))
-    out = [l for l in (r.get("stdout") or "").splitlines() if l.startswith(("not ok", "#", "Bail out"))]
-    for l in out[-120:]:
-        print("    " + l)
+    suite, _, name = r["name"].rpartition(" / ")   # "sftpjail:integration / test-x"
+    if mode == "failed" and suite.endswith(":" + sys.argv[3]):
+        print(name)
+    elif mode == "digest":
+        print("--- %s (%s): its diagnostics" % (r["name"], r["result"]))
+        out = [l for l in (r.get("stdout") or "").splitlines() if l.startswith(("not ok", "#", "Bail out"))]
+        for l in out[-120:]:
+            print("    " + l)
 PY
 }
 
