@@ -28,9 +28,10 @@ N_BURST=${N_BURST:-$([ -n "$Q" ] && echo 50 || echo 200)}
 BIG_MIB=${BIG_MIB:-1024}
 SFTP_SERVER=/usr/lib/openssh/sftp-server
 U=sjb UP=sjb-plain
-# Row 10 (metadata over sshd) picks plain sftp-server's logging by user:
-# ForceCommand per user, so each variant is a user of its own.
-ULOG=sjb-plog USYS=sjb-psys
+# Row 10 (metadata over sshd) picks plain sftp-server's logging, and the
+# bare relay, by user: ForceCommand per user, so each variant is a user of
+# its own.
+ULOG=sjb-plog USYS=sjb-psys URLY=sjb-prelay
 H=$BR/home/$U HP=$BR/home/$UP
 OUT=$BR/results.md
 
@@ -82,7 +83,7 @@ cc -O2 -Wall -Werror -o "$BR/bin/relay-floor" bench/relay-floor.c
 J=$BR/bin/sftpjail
 
 say "users and data"
-for u in $U $UP $ULOG $USYS; do
+for u in $U $UP $ULOG $USYS $URLY; do
         id $u >/dev/null 2>&1 || useradd -M -d "$BR/home/$u" -s /bin/sh $u
         usermod -p '*' -s "$([ $u = $U ] && echo "$J" || echo /bin/sh)" $u
         install -d -m 0750 -o root -g $u "$BR/home/$u"
@@ -115,7 +116,8 @@ row() { rows+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); }
 
 # A real sshd on 127.0.0.1 for rows 6 and 10 (once): the jailed user
 # through the prescribed drop-in, the plain users with plain sftp-server,
-# two of them with its logging forced (row 10's baselines).
+# three of them with its logging forced, one of those behind the bare
+# relay (row 10's baselines).
 sshd_started=
 start_bench_sshd() {
         [ -z "$sshd_started" ] || return 0
@@ -123,20 +125,21 @@ start_bench_sshd() {
         [ -f "$BR/sshd/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/client"
         install -d -m 0755 "$BR/keys" /run/sshd
         local u
-        for u in $U $UP $ULOG $USYS; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
+        for u in $U $UP $ULOG $USYS $URLY; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
         PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-        : >"$BR/plainlog.txt"; chmod 0666 "$BR/plainlog.txt"
+        : >"$BR/plainlog.txt"; : >"$BR/relaylog.txt"; chmod 0666 "$BR/plainlog.txt" "$BR/relaylog.txt"
         { printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\nUsePAM no\nAuthorizedKeysFile %s/%%u\nSubsystem sftp %s\n' \
                 "$PORT" "$BR/sshd/host" "$BR/sshd/pid" "$BR/keys" "$SFTP_SERVER"
           printf 'Match User %s\n\tForceCommand %s -e -l INFO 2>>%s\n' $ULOG "$SFTP_SERVER" "$BR/plainlog.txt"
           printf 'Match User %s\n\tForceCommand %s -l INFO -f AUTHPRIV\n' $USYS "$SFTP_SERVER"
+          printf 'Match User %s\n\tForceCommand %s %s -e -l INFO 2>>%s\n' $URLY "$BR/bin/relay-floor" "$SFTP_SERVER" "$BR/relaylog.txt"
           sed -e "s|@LAUNCHER@|$J|g" -e "s|@KEYS@|$BR/keys|g" -e "s|^Match Group sftpjail$|Match User $U|" \
                 docs/sshd_config.d-sftpjail.conf.in; } >"$BR/sshd/config"
         /usr/sbin/sshd -f "$BR/sshd/config"
         trap 'kill $(cat $BR/sshd/pid 2>/dev/null) ${sink_pid:-} 2>/dev/null || true' EXIT
         sleep 0.5
         # Each user's own key copy must be readable by that user only for ssh.
-        for u in $U $UP $ULOG $USYS; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
+        for u in $U $UP $ULOG $USYS $URLY; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
         sshd_started=1
 }
 # over_sshd ROUNDS BATCH NAME:USER...: time the sftp batch over sshd
@@ -323,15 +326,19 @@ say "10. metadata over a real sshd: row 5's batch, aes128-gcm ($R_META rounds)"
 # Row 5 over pipes times the relay's wake-up against nothing else; here
 # each request also crosses sshd and the cipher, as in service.  The
 # plain baselines are users whose ForceCommand is sftp-server with -e -l
-# INFO to a file, or -l INFO to the same syslog sink as the jail's records.
+# INFO to a file, or -l INFO to the same syslog sink as the jail's records,
+# or -e -l INFO to a file behind bench/relay-floor.c: what any relay that
+# orders requests after the log costs here, with nothing else of the jail.
 start_bench_sshd
-tm=$(over_sshd "$R_META" "$BR/data/meta.batch" plain:$UP plainlog:$ULOG plainsys:$USYS jail:$U)
+tm=$(over_sshd "$R_META" "$BR/data/meta.batch" plain:$UP plainlog:$ULOG plainsys:$USYS relayfloor:$URLY jail:$U)
 echo "$tm" >&2
-[ "$(grep -c '^open "' "$BR/plainlog.txt")" -ge $((10000 * R_META)) ] ||
-        { echo "bench: row 10's -e -l INFO baseline logged no opens" >&2; exit 1; }
-p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") j=$(med jail <<<"$tm")
-row "10,000 files put+ls -l+rm via sshd: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"))" \
-        "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j")"
+for f in plainlog relaylog; do
+        [ "$(grep -c '^open "' "$BR/$f.txt")" -ge $((10000 * R_META)) ] ||
+                { echo "bench: row 10's -e -l INFO baseline ($f.txt) logged fewer opens than files put" >&2; exit 1; }
+done
+p=$(med plain <<<"$tm") pl=$(med plainlog <<<"$tm") ps=$(med plainsys <<<"$tm") rf=$(med relayfloor <<<"$tm") j=$(med jail <<<"$tm")
+row "10,000 files put+ls -l+rm via sshd: median s" "$(sec "$p") (-e -l INFO to a file: $(sec "$pl"); -l INFO to syslog: $(sec "$ps"); -e -l INFO behind a bare relay: $(sec "$rf"))" \
+        "$(sec "$j")" "jail/plain throughput $(ratio "$p" "$j"); vs -e -l INFO to a file $(ratio "$pl" "$j"); vs -l INFO to syslog $(ratio "$ps" "$j"); bare relay vs -e -l INFO to a file $(ratio "$pl" "$rf"), jail vs bare relay $(ratio "$rf" "$j")"
 
 fi
 {
