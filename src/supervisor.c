@@ -381,10 +381,12 @@ static const char *explain_failure(void *ctx, const char *name, size_t len, cons
 
 /* rec_closed_fn: the device and inode under the name of a file open for
  * writing, "MAJOR:MINOR:INO", for sftpjail-events' "the same file as at
- * the close".  Asked when the close is read, before the client's next
- * request reaches sftp-server (drain_log): the client that uploaded it
- * cannot have replaced it yet.  As the user, the last component not
- * followed; "" if it is not a regular file there. */
+ * the close".  Asked when the close is read, before the relay passes on
+ * what the client sent after the close's answer (drain_log), so a client
+ * that waits for that answer cannot have replaced the file yet.  One that
+ * pipelines a rename behind the close can (docs/records.md, "What this
+ * does not cover").  As the user, the last component not followed; "" if
+ * it is not a regular file there. */
 static void closed_inode(void *ctx, const char *name, size_t len, char *out, size_t size)
 {
         const struct session *s = ctx;
@@ -695,12 +697,13 @@ static bool log_paused(void)
  * poll() comes back at once for the rest).  True when nothing it logged
  * is left unread: the log is at EOF, or no record waits.
  *
- * sftp-server logs a request's outcome before it answers it, and the
- * client's next request comes to us (the relay, channel.h) only after
- * that answer: so a request passed on only when this is true reaches
- * sftp-server after the supervisor has taken in everything said about the
- * ones before it (a bare "Failure" is explained while its cause is still
- * there, records.h). */
+ * sftp-server logs a request's outcome before it answers it, and a
+ * client that waits for answers sends its next request to us (the relay,
+ * channel.h) only after that answer: so a request passed on only when this
+ * is true reaches sftp-server after the supervisor has taken in everything
+ * said about the ones before it (a bare "Failure" is explained while its
+ * cause is still there, records.h).  What a client pipelines behind a
+ * request is passed on with it (docs/records.md). */
 #define LOG_DRAIN_MAX 64
 static bool drain_log(struct session *s)
 {
