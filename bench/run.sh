@@ -32,6 +32,7 @@ U=sjb UP=sjb-plain
 # bare relay, by user: ForceCommand per user, so each variant is a user of
 # its own.
 ULOG=sjb-plog USYS=sjb-psys URLY=sjb-prelay
+USERS=("$U" "$UP" "$ULOG" "$USYS" "$URLY")
 H=$BR/home/$U HP=$BR/home/$UP
 OUT=$BR/results.md
 
@@ -83,7 +84,7 @@ cc -O2 -Wall -Werror -o "$BR/bin/relay-floor" bench/relay-floor.c
 J=$BR/bin/sftpjail
 
 say "users and data"
-for u in $U $UP $ULOG $USYS $URLY; do
+for u in "${USERS[@]}"; do
         id $u >/dev/null 2>&1 || useradd -M -d "$BR/home/$u" -s /bin/sh $u
         usermod -p '*' -s "$([ $u = $U ] && echo "$J" || echo /bin/sh)" $u
         install -d -m 0750 -o root -g $u "$BR/home/$u"
@@ -125,7 +126,7 @@ start_bench_sshd() {
         [ -f "$BR/sshd/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$BR/sshd/client"
         install -d -m 0755 "$BR/keys" /run/sshd
         local u
-        for u in $U $UP $ULOG $USYS $URLY; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
+        for u in "${USERS[@]}"; do install -m 0644 "$BR/sshd/client.pub" "$BR/keys/$u"; done
         PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         : >"$BR/plainlog.txt"; : >"$BR/relaylog.txt"; chmod 0666 "$BR/plainlog.txt" "$BR/relaylog.txt"
         { printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\nUsePAM no\nAuthorizedKeysFile %s/%%u\nSubsystem sftp %s\n' \
@@ -139,7 +140,7 @@ start_bench_sshd() {
         trap 'kill $(cat $BR/sshd/pid 2>/dev/null) ${sink_pid:-} 2>/dev/null || true' EXIT
         sleep 0.5
         # Each user's own key copy must be readable by that user only for ssh.
-        for u in $U $UP $ULOG $USYS $URLY; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
+        for u in "${USERS[@]}"; do install -m 0600 -o $u "$BR/sshd/client" "$BR/data/client.$u"; done
         sshd_started=1
 }
 # over_sshd ROUNDS BATCH NAME:USER...: time the sftp batch over sshd

@@ -94,7 +94,8 @@ int supervisor_parse_close(const char *msg, size_t len, uint64_t *read, uint64_t
  * went to no one.  The supervisor asks the kernel, as the user, the moment
  * it reads that "Failure" (before the client's next request reaches
  * sftp-server, unless the client pipelined it: drain_log), and
- * supervisor_explain_failure() decides from what it found.  Each *_known false: that fact could not be learnt. */
+ * supervisor_explain_failure() decides from what it found.  Each *_known
+ * false: that fact could not be learnt. */
 struct failure_facts {
         bool file_known;       /* the file's size */
         uint64_t file_size;
